@@ -1,0 +1,19 @@
+//! Shared library of the ferrops Lambda functions.
+//!
+//! Every function uses the same pieces: the SDK configuration ([`sdk`]), cross-account role
+//! assumption with a per-role credential cache ([`sts`]), JSON tracing that cannot leak secrets
+//! ([`telemetry`]), a redacting [`Secret`] type, typed environment settings ([`env`]) and
+//! length-limit helpers for AWS API fields ([`text`]).
+#![deny(missing_docs)]
+
+pub mod env;
+pub mod error;
+pub mod event;
+pub mod sdk;
+pub mod secret;
+pub mod sts;
+pub mod telemetry;
+pub mod text;
+
+pub use error::Error;
+pub use secret::Secret;
