@@ -9,6 +9,7 @@
 pub mod env;
 pub mod error;
 pub mod event;
+pub mod failure;
 pub mod sdk;
 pub mod secret;
 pub mod sts;
@@ -16,4 +17,5 @@ pub mod telemetry;
 pub mod text;
 
 pub use error::Error;
+pub use failure::{AwsFailure, FailureClass};
 pub use secret::Secret;

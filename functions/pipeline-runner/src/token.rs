@@ -1,0 +1,126 @@
+//! The continuation token CodePipeline hands back on each re-invocation.
+
+use serde::{Deserialize, Serialize};
+
+/// Extra time after the delivery and execution timeouts before a silent command counts as lost:
+/// SSM reports a timed-out invocation a little after the limit passes.
+pub const GRACE_SECONDS: u64 = 120;
+
+/// The state carried between invocations. CodePipeline limits tokens to 2048 characters; this
+/// encodes to about 250.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Token {
+    /// Format version.
+    pub v: u8,
+    /// The job that sent the command: the ledger key.
+    pub job: String,
+    /// The SSM command ID. `None` means another delivery of the first invocation is still
+    /// sending, and the ledger holds the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmd: Option<String>,
+    /// The account the command runs in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acct: Option<String>,
+    /// The role assumed to reach that account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// When the command was sent (Unix seconds).
+    pub start: u64,
+    /// The command's execution timeout, seconds.
+    pub exec: u64,
+    /// The command's delivery timeout, seconds.
+    pub dlv: u64,
+    /// How many status checks came before this one.
+    #[serde(default)]
+    pub checks: u32,
+}
+
+/// The token could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("the continuation token is not one this function wrote: {0}")]
+pub struct TokenError(String);
+
+impl Token {
+    /// Current format version.
+    pub const VERSION: u8 = 1;
+
+    /// The moment after which an unfinished command fails the job (Unix seconds).
+    pub fn deadline(&self) -> u64 {
+        self.start + self.dlv + self.exec + GRACE_SECONDS
+    }
+
+    /// Serialises the token.
+    pub fn encode(&self) -> String {
+        // Serialising plain strings and integers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a token written by [`Token::encode`].
+    pub fn decode(s: &str) -> Result<Self, TokenError> {
+        let t: Token = serde_json::from_str(s).map_err(|e| TokenError(e.to_string()))?;
+        if t.v != Self::VERSION {
+            return Err(TokenError(format!(
+                "version {} is not {}",
+                t.v,
+                Self::VERSION
+            )));
+        }
+        Ok(t)
+    }
+
+    /// The same token, one check later.
+    pub fn next(&self) -> Self {
+        Self {
+            checks: self.checks + 1,
+            ..self.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Token {
+        Token {
+            v: 1,
+            job: "11111111-abcd-1111-abcd-111111abcdef".into(),
+            cmd: Some("0b2f8a1c-1234-4abc-9def-0123456789ab".into()),
+            acct: Some("111122223333".into()),
+            role: Some(
+                "arn:aws:iam::111122223333:role/ferrops-runner-member-role-long-name".into(),
+            ),
+            start: 1_700_000_000,
+            exec: 172_800,
+            dlv: 600,
+            checks: 3,
+        }
+    }
+
+    #[test]
+    fn round_trips_and_stays_far_below_the_2048_limit() {
+        let t = sample();
+        let s = t.encode();
+        assert!(s.len() < 400, "{}", s.len());
+        assert_eq!(Token::decode(&s).unwrap(), t);
+    }
+
+    #[test]
+    fn foreign_tokens_are_refused() {
+        assert!(Token::decode("A continuation token if continuing job").is_err());
+        let mut t = sample();
+        t.v = 9;
+        assert!(Token::decode(&t.encode()).is_err());
+    }
+
+    #[test]
+    fn deadline_is_delivery_plus_execution_plus_grace() {
+        let t = Token {
+            exec: 100,
+            dlv: 30,
+            start: 1000,
+            ..sample()
+        };
+        assert_eq!(t.deadline(), 1000 + 130 + GRACE_SECONDS);
+    }
+}
