@@ -1,0 +1,65 @@
+# Shared by scripts/test and the other scripts: the project venv and the local AWS emulator.
+# Source it; it defines functions and sets nothing else.
+
+FERROPS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FERROPS_VENV="${FERROPS_VENV:-$FERROPS_ROOT/.venv}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Creates or updates the venv when scripts/requirements.txt changed since the last install.
+ensure_venv() {
+  local req="$FERROPS_ROOT/scripts/requirements.txt" stamp="$FERROPS_VENV/.requirements.sha256" want
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [ -x "$FERROPS_VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    export PATH="$FERROPS_VENV/bin:$PATH"
+    return 0
+  fi
+  command -v python3 >/dev/null || die "python3 is required (Debian: apt-get install python3 python3-venv)"
+  say "installing tools into $FERROPS_VENV (moto, cargo-lambda, zig)"
+  python3 -m venv "$FERROPS_VENV" || die "could not create a venv (Debian: apt-get install python3-venv)"
+  "$FERROPS_VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+  "$FERROPS_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$stamp"
+  export PATH="$FERROPS_VENV/bin:$PATH"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_http() { # url, seconds
+  local url="$1" deadline=$((SECONDS + $2))
+  until python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$url" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.2
+  done
+}
+
+# Starts moto server on a free 127.0.0.1 port and points the AWS SDKs at it.
+# Sets MOTO_PID and MOTO_ENDPOINT; stop_moto undoes it.
+start_moto() {
+  local port log
+  port="$(free_port)"
+  log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/moto-$port.log"
+  mkdir -p "$(dirname "$log")"
+  "$FERROPS_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  MOTO_PID=$!
+  MOTO_ENDPOINT="http://127.0.0.1:$port"
+  wait_http "$MOTO_ENDPOINT/moto-api/" 60 || { cat "$log" >&2; die "moto server did not start (log: $log)"; }
+  export MOTO_ENDPOINT
+  export AWS_ENDPOINT_URL="$MOTO_ENDPOINT"
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+  unset AWS_SESSION_TOKEN AWS_PROFILE
+  export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
+  export AWS_EC2_METADATA_DISABLED=true
+  say "moto server on $MOTO_ENDPOINT (pid $MOTO_PID, log $log)"
+}
+
+stop_moto() {
+  if [ -n "${MOTO_PID:-}" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
+    kill "$MOTO_PID" 2>/dev/null || true
+    wait "$MOTO_PID" 2>/dev/null || true
+  fi
+  MOTO_PID=
+}
