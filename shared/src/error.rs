@@ -2,6 +2,7 @@
 
 use aws_sdk_sts::error::SdkError;
 use aws_sdk_sts::operation::assume_role::AssumeRoleError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 /// Everything that can go wrong in the shared library.
 #[derive(Debug, thiserror::Error)]
@@ -88,10 +89,9 @@ pub fn is_access_denied_code(code: Option<&str>) -> bool {
 ///
 /// The SDK's own `Display` for a service error is only "service error"; operators need the code
 /// and the message AWS sent.
-pub fn describe_sdk_error<E, R>(err: &SdkError<E, R>) -> String
+pub fn describe_sdk_error<E>(err: &SdkError<E, HttpResponse>) -> String
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error,
-    R: std::fmt::Debug,
 {
     match err {
         SdkError::ServiceError(se) => {
@@ -113,9 +113,10 @@ where
                 "could not send the request".to_string()
             }
         }
-        SdkError::ResponseError(_) => {
-            "the service sent a response that could not be read".to_string()
-        }
+        SdkError::ResponseError(r) => format!(
+            "the service answered HTTP {} with a body that could not be read",
+            r.raw().status().as_u16()
+        ),
         SdkError::ConstructionFailure(_) => "the request could not be built".to_string(),
         _ => err.to_string(),
     }

@@ -6,7 +6,7 @@ use crate::ports::ReportError;
 use lambda_runtime::Diagnostic;
 
 /// Why an invocation ended with a Lambda error.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum RunnerError {
     /// The payload is not a CodePipeline job, so there is no job to report to.
     #[error(transparent)]
@@ -28,5 +28,13 @@ impl From<RunnerError> for Diagnostic {
             error_type: error_type.to_string(),
             error_message: e.to_string(),
         }
+    }
+}
+
+/// The runtime logs a handler error with `{:?}`. The message already names the failed call, AWS's
+/// code and message; the SDK's `Debug` would add whole HTTP responses.
+impl std::fmt::Debug for RunnerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self}")
     }
 }
