@@ -579,4 +579,35 @@ mod tests {
         assert_eq!(creds.access_key_id(), "AKIAROLE");
         assert_eq!(cfg.region().unwrap().as_ref(), "eu-west-1");
     }
+
+    #[tokio::test]
+    async fn assume_role_goes_to_the_regional_endpoint_with_external_id_and_session_name() {
+        let (http, captured) = aws_smithy_http_client::test_util::capture_request(None);
+        let sdk = SdkConfig::builder()
+            .region(aws_config::Region::new("eu-west-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            )))
+            .http_client(http)
+            .build();
+        let p = AssumeRoleProvider::new(&sdk, "pipeline-runner");
+        let role = RoleSpec::new(ROLE, Some("ext-123456")).unwrap();
+        // The captured reply is empty, so the call itself fails; the request is what matters.
+        let _ = p.credentials(&role, "job-1").await;
+        let req = captured.expect_request();
+        assert!(
+            req.uri().starts_with("https://sts.eu-west-1.amazonaws.com"),
+            "{}",
+            req.uri()
+        );
+        let body = std::str::from_utf8(req.body().bytes().unwrap()).unwrap();
+        assert!(body.contains("Action=AssumeRole"), "{body}");
+        assert!(body.contains("ExternalId=ext-123456"), "{body}");
+        assert!(
+            body.contains("RoleSessionName=pipeline-runner%40job-1"),
+            "{body}"
+        );
+        assert!(body.contains("DurationSeconds=3600"), "{body}");
+    }
 }
