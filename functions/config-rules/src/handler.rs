@@ -438,9 +438,10 @@ mod tests {
         })
     }
 
-    fn put_recorder(
-        sizes: Arc<Mutex<Vec<(usize, Option<bool>, Vec<(String, String)>)>>>,
-    ) -> MockRule {
+    /// One `PutEvaluations` call: its size, its test mode, and (resource, result) pairs.
+    type Put = (usize, Option<bool>, Vec<(String, String)>);
+
+    fn put_recorder(sizes: Arc<Mutex<Vec<Put>>>) -> MockRule {
         mock!(aws_sdk_config::Client::put_evaluations).then_compute_output(move |r| {
             let evs = r.evaluations();
             sizes.lock().unwrap().push((
