@@ -107,18 +107,21 @@ impl ConfigurationItem {
 }
 
 /// A value that is a JSON document inside a string becomes that document; others are unchanged.
+///
+/// Some values are encoded twice (the S3 `AccessControlList` arrives as a JSON string holding a
+/// JSON string), so decoding repeats while the result is still a string holding a document.
 pub fn parse_nested(v: &Value) -> Value {
-    match v {
-        Value::String(s) => {
-            let t = s.trim_start();
-            if t.starts_with('{') || t.starts_with('[') {
-                serde_json::from_str(s).unwrap_or_else(|_| v.clone())
-            } else {
-                v.clone()
-            }
+    let mut current = v.clone();
+    for _ in 0..3 {
+        let Value::String(s) = &current else { break };
+        let t = s.trim_start();
+        let looks_like_json = t.starts_with('{') || t.starts_with('[') || t.starts_with('"');
+        match serde_json::from_str::<Value>(s) {
+            Ok(parsed) if looks_like_json => current = parsed,
+            _ => break,
         }
-        other => other.clone(),
     }
+    current
 }
 
 fn epoch_to_iso(secs: f64) -> String {
@@ -167,6 +170,20 @@ mod tests {
             item.supplementary["BucketPolicy"],
             json!({"policyText": null})
         );
+    }
+
+    #[test]
+    fn doubly_encoded_values_are_unwrapped() {
+        let inner =
+            json!({"grantList": [{"grantee": "AllUsers", "permission": "Read"}]}).to_string();
+        let twice = Value::String(Value::String(inner).to_string());
+        assert_eq!(parse_nested(&twice)["grantList"][0]["grantee"], "AllUsers");
+        assert_eq!(
+            parse_nested(&json!("false")),
+            json!("false"),
+            "plain strings stay strings"
+        );
+        assert_eq!(parse_nested(&json!("\"quoted\"")), json!("quoted"));
     }
 
     #[test]
