@@ -1,0 +1,4 @@
+//! SDK adapters behind the ports.
+
+pub mod dynamodb;
+pub mod sns;
