@@ -205,3 +205,29 @@ mod config {
         assert_eq!(v.compliance, Compliance::NonCompliant, "{}", v.annotation);
     }
 }
+
+#[test]
+fn eventbridge_fixtures_round_trip_through_aws_lambda_events() {
+    use aws_lambda_events::event::eventbridge::EventBridgeEvent;
+    for name in [
+        "eventbridge-compliance-change.json",
+        "eventbridge-scheduled.json",
+    ] {
+        let raw = fixture(name);
+        let parsed: EventBridgeEvent<serde_json::Value> =
+            serde_json::from_value(raw.clone()).unwrap();
+        let again: EventBridgeEvent<serde_json::Value> =
+            serde_json::from_value(serde_json::to_value(&parsed).unwrap()).unwrap();
+        assert_eq!(parsed, again, "{name}");
+        assert_eq!(parsed.detail, raw["detail"], "{name}");
+    }
+    let detail: compliance_notifier::change::ComplianceChangeDetail =
+        serde_json::from_value(fixture("eventbridge-compliance-change.json")["detail"].clone())
+            .unwrap();
+    let f = detail.finding(0);
+    assert_eq!(
+        (f.resource_type.as_str(), f.compliance.as_str()),
+        ("AWS::EC2::SecurityGroup", "NON_COMPLIANT")
+    );
+    assert_eq!(detail.old_compliance(), Some("COMPLIANT"));
+}
