@@ -6,6 +6,7 @@
 //! length-limit helpers for AWS API fields ([`text`]).
 #![deny(missing_docs)]
 
+pub mod alexa;
 pub mod env;
 pub mod error;
 pub mod event;
