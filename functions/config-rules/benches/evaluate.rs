@@ -15,6 +15,21 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+/// A fixture event, its rule, raw parameters and context.
+type Case = (
+    Value,
+    &'static dyn rules::Rule,
+    BTreeMap<String, String>,
+    Context,
+);
+/// A decoded item, its rule, validated parameters and context.
+type Decoded = (
+    ConfigurationItem,
+    &'static dyn rules::Rule,
+    rules::Params,
+    Context,
+);
+
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/config")
 }
@@ -38,12 +53,7 @@ fn main() {
     let cases: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("cases.json")).unwrap())
             .unwrap();
-    let events: Vec<(
-        Value,
-        &'static dyn rules::Rule,
-        BTreeMap<String, String>,
-        Context,
-    )> = cases
+    let events: Vec<Case> = cases
         .iter()
         .map(|c| {
             let ev: Value = serde_json::from_str(
@@ -93,12 +103,7 @@ fn main() {
     }) * events.len() as f64;
 
     // Rule logic alone, items already decoded.
-    let decoded: Vec<(
-        ConfigurationItem,
-        &'static dyn rules::Rule,
-        rules::Params,
-        Context,
-    )> = events
+    let decoded: Vec<Decoded> = events
         .iter()
         .map(|(ev, rule, raw, ctx)| {
             let d = RuleEvent::from_event(ev.clone()).unwrap();
