@@ -15,5 +15,7 @@ pub mod skill;
 pub mod ssml;
 
 pub use request::{Intent, Request, RequestEnvelope, Slot};
-pub use response::{Card, Directive, Limits, ResponseBuilder, ResponseEnvelope, Speech};
+pub use response::{
+    CanFulfill, CanFulfillSlot, Card, Directive, Limits, ResponseBuilder, ResponseEnvelope, Speech,
+};
 pub use ssml::Ssml;

@@ -147,6 +147,30 @@ pub struct Response {
     /// Whether the session ends.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub should_end_session: Option<bool>,
+    /// The answer to a `CanFulfillIntentRequest`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub can_fulfill_intent: Option<CanFulfill>,
+}
+
+/// Whether the skill can fulfil an intent, and how well it understands each slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanFulfill {
+    /// `YES`, `NO` or `MAYBE`.
+    pub can_fulfill: String,
+    /// Per slot.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub slots: std::collections::BTreeMap<String, CanFulfillSlot>,
+}
+
+/// One slot's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanFulfillSlot {
+    /// `YES`, `NO` or `MAYBE`.
+    pub can_understand: String,
+    /// `YES` or `NO`.
+    pub can_fulfill: String,
 }
 
 /// A reprompt.
@@ -327,6 +351,12 @@ impl ResponseBuilder {
     pub fn directive(mut self, d: Directive) -> Self {
         self.response.directives.push(d);
         self.response.should_end_session = Some(false);
+        self
+    }
+
+    /// Answers a `CanFulfillIntentRequest`.
+    pub fn can_fulfill(mut self, answer: CanFulfill) -> Self {
+        self.response.can_fulfill_intent = Some(answer);
         self
     }
 

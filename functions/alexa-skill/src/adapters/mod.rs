@@ -1,0 +1,5 @@
+//! SDK adapters behind the ports.
+
+pub mod codepipeline;
+pub mod dynamodb;
+pub mod ssm;
