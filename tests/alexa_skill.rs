@@ -656,3 +656,154 @@ async fn the_operators_list_is_read_from_parameter_store() {
         "a missing parameter allows nobody"
     );
 }
+
+mod skill_package {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn package(path: &str) -> Value {
+        let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../infra/alexa/skill-package")
+            .join(path);
+        serde_json::from_str(
+            &std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+        )
+        .unwrap()
+    }
+
+    const CUSTOM: &[&str] = &[
+        "GetNewFactIntent",
+        "PipelineStatusIntent",
+        "ApprovePipelineIntent",
+        "RejectPipelineIntent",
+    ];
+    const REQUIRED_BUILTINS: &[&str] = &[
+        "AMAZON.CancelIntent",
+        "AMAZON.HelpIntent",
+        "AMAZON.StopIntent",
+        "AMAZON.FallbackIntent",
+        "AMAZON.NavigateHomeIntent",
+    ];
+
+    #[test]
+    fn manifest_lists_every_locale_and_points_at_a_lambda() {
+        let m = package("skill.json");
+        let locales: BTreeSet<&str> = m["manifest"]["publishingInformation"]["locales"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(locales, LOCALES.iter().copied().collect());
+        let uri = m["manifest"]["apis"]["custom"]["endpoint"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(
+            uri.starts_with("arn:aws:lambda:") && uri.contains(":function:"),
+            "{uri}"
+        );
+        assert_eq!(
+            m["manifest"]["apis"]["custom"]["interfaces"][0]["type"],
+            "CAN_FULFILL_INTENT_REQUEST"
+        );
+    }
+
+    #[test]
+    fn every_locale_model_has_the_intents_samples_slots_and_prompts_the_code_expects() {
+        for locale in LOCALES {
+            let m = package(&format!("interactionModels/custom/{locale}.json"));
+            let lm = &m["interactionModel"]["languageModel"];
+            let invocation = lm["invocationName"].as_str().unwrap();
+            assert!(
+                invocation.split(' ').count() >= 2 && invocation == invocation.to_lowercase(),
+                "{locale}: {invocation}"
+            );
+            let types: BTreeSet<&str> = lm["types"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t["name"].as_str().unwrap())
+                .collect();
+            let mut names = BTreeSet::new();
+            for intent in lm["intents"].as_array().unwrap() {
+                let name = intent["name"].as_str().unwrap();
+                names.insert(name);
+                let slots: BTreeSet<&str> = intent["slots"]
+                    .as_array()
+                    .map(|a| a.iter().map(|s| s["name"].as_str().unwrap()).collect())
+                    .unwrap_or_default();
+                for s in intent["slots"].as_array().into_iter().flatten() {
+                    let t = s["type"].as_str().unwrap();
+                    assert!(
+                        types.contains(t) || t.starts_with("AMAZON."),
+                        "{locale}/{name}: slot type {t} undeclared"
+                    );
+                }
+                let samples = intent["samples"].as_array().unwrap();
+                if CUSTOM.contains(&name) {
+                    assert!(
+                        samples.len() >= 8,
+                        "{locale}/{name}: {} samples",
+                        samples.len()
+                    );
+                }
+                for sample in samples {
+                    let sample = sample.as_str().unwrap();
+                    for part in sample.split('{').skip(1) {
+                        let slot = part.split('}').next().unwrap();
+                        assert!(
+                            slots.contains(slot),
+                            "{locale}/{name}: sample {sample:?} uses undeclared slot {slot}"
+                        );
+                    }
+                }
+            }
+            for want in CUSTOM.iter().chain(REQUIRED_BUILTINS) {
+                assert!(names.contains(want), "{locale} lacks {want}");
+            }
+            let prompts: BTreeSet<&str> = m["interactionModel"]["prompts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap())
+                .collect();
+            for d in m["interactionModel"]["dialog"]["intents"]
+                .as_array()
+                .unwrap()
+            {
+                for s in d["slots"].as_array().unwrap() {
+                    if let Some(p) = s["prompts"]["elicitation"].as_str() {
+                        assert!(prompts.contains(p), "{locale}: prompt {p} undefined");
+                    }
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn every_intent_in_the_models_has_a_handler_of_its_own() {
+        for locale in LOCALES {
+            let m = package(&format!("interactionModels/custom/{locale}.json"));
+            for intent in m["interactionModel"]["languageModel"]["intents"]
+                .as_array()
+                .unwrap()
+            {
+                let name = intent["name"].as_str().unwrap();
+                if name == "AMAZON.FallbackIntent" {
+                    continue;
+                }
+                let mut req = fixture(&format!("alexa/{locale}/get-new-fact.json"));
+                req["request"]["intent"] =
+                    json!({"name": name, "confirmationStatus": "NONE", "slots": {}});
+                req["session"]["attributes"] = json!({"lastPrompt": "fact"});
+                let r = ask(&app(&mocks(true)), req).await;
+                assert_ne!(
+                    speech(&r),
+                    text(locale, "FALLBACK"),
+                    "{locale}: {name} falls through to the fallback"
+                );
+                assert_ne!(speech(&r), text(locale, "ERROR"), "{locale}: {name} fails");
+            }
+        }
+    }
+}

@@ -118,14 +118,19 @@ impl<C: Sync> Handler<C> for Help {
     }
 }
 
-/// `AMAZON.StopIntent`, `AMAZON.CancelIntent` and "no": goodbye.
+/// `AMAZON.StopIntent`, `AMAZON.CancelIntent`, `AMAZON.NavigateHomeIntent` and "no": goodbye.
 pub struct Stop;
 
 impl<C: Sync> Handler<C> for Stop {
     fn can_handle(&self, input: &Input<'_>) -> bool {
-        input.is_intent("AMAZON.StopIntent")
-            || input.is_intent("AMAZON.CancelIntent")
-            || input.is_intent("AMAZON.NoIntent")
+        [
+            "AMAZON.StopIntent",
+            "AMAZON.CancelIntent",
+            "AMAZON.NoIntent",
+            "AMAZON.NavigateHomeIntent",
+        ]
+        .iter()
+        .any(|i| input.is_intent(i))
     }
     fn handle<'a, 'b: 'a>(&'a self, input: &'a mut Input<'b>, _: &'a C) -> BoxFuture<'a, Reply> {
         Box::pin(async move { Ok(goodbye(&input.strings)) })
