@@ -16,12 +16,25 @@ ensure_venv() {
     return 0
   fi
   command -v python3 >/dev/null || die "python3 is required (Debian: apt-get install python3 python3-venv)"
-  say "installing tools into $FERROPS_VENV (moto, cargo-lambda, zig)"
+  say "installing tools into $FERROPS_VENV (moto, cargo-lambda, zig, awscli, cfn-lint)"
   python3 -m venv "$FERROPS_VENV" || die "could not create a venv (Debian: apt-get install python3-venv)"
   "$FERROPS_VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
   "$FERROPS_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
   echo "$want" > "$stamp"
   export PATH="$FERROPS_VENV/bin:$PATH"
+}
+
+# The same for checkov, in its own venv because its pins clash with awscli's.
+ensure_checkov() {
+  local venv="${FERROPS_CHECKOV_VENV:-$FERROPS_ROOT/.venv-checkov}" req="$FERROPS_ROOT/scripts/requirements-checkov.txt" want
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if ! [ -x "$venv/bin/checkov" ] || [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
+    say "installing checkov into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    echo "$want" > "$venv/.requirements.sha256"
+  fi
+  CHECKOV="$venv/bin/checkov"
 }
 
 free_port() {
