@@ -37,6 +37,25 @@ ensure_checkov() {
   CHECKOV="$venv/bin/checkov"
 }
 
+# The Lambda functions, and where their release arm64 zips go.
+FUNCTIONS=(pipeline-runner config-rules compliance-notifier alexa-skill)
+LAMBDA_DIR="target/lambda-arm64"
+
+# Builds Lambda zips: cargo lambda build --release --arm64 for the given `-p NAME` arguments (all
+# functions when none). Release arm64 builds share nothing with the debug builds, so they get a
+# target directory of their own; that also keeps a build started from a test from waiting on the
+# lock of the test run's own target directory.
+build_lambdas() {
+  local packages=("$@")
+  if [ ${#packages[@]} -eq 0 ]; then
+    for f in "${FUNCTIONS[@]}"; do packages+=(-p "$f"); done
+  fi
+  rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu ||
+    rustup target add aarch64-unknown-linux-gnu
+  CARGO_TARGET_DIR="$FERROPS_ROOT/target/lambda-build" \
+    cargo lambda build --release --arm64 --output-format zip --lambda-dir "$FERROPS_ROOT/$LAMBDA_DIR" "${packages[@]}"
+}
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
