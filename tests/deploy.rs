@@ -19,17 +19,24 @@ fn root() -> PathBuf {
 }
 
 fn deploy(endpoint: &str) -> String {
-    let out = Command::new(root().join("scripts/deploy"))
-        .args(["--stage", STAGE, "--endpoint-url", endpoint, "--yes"])
+    run(
+        "scripts/deploy",
+        &["--stage", STAGE, "--endpoint-url", endpoint, "--yes"],
+    )
+}
+
+fn run(script: &str, args: &[&str]) -> String {
+    let out = Command::new(root().join(script))
+        .args(args)
         .current_dir(root())
         .output()
-        .expect("scripts/deploy runs");
+        .unwrap_or_else(|e| panic!("{script}: {e}"));
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "scripts/deploy failed:\n{text}");
+    assert!(out.status.success(), "{script} failed:\n{text}");
     text
 }
 
@@ -85,8 +92,7 @@ fn url_decode(s: &str) -> String {
 }
 
 #[tokio::test]
-async fn deploy_creates_the_stack_from_the_built_zips_with_least_privilege_and_a_redeploy_changes_nothing()
- {
+async fn deploy_builds_lints_packages_and_creates_the_stack_then_redeploys_dry_runs_and_destroys() {
     let sdk = emulator().await;
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap();
     let first = deploy(&endpoint);
@@ -193,5 +199,53 @@ async fn deploy_creates_the_stack_from_the_built_zips_with_least_privilege_and_a
     assert!(
         second.contains("no changes"),
         "a second deploy changes nothing:\n{second}"
+    );
+
+    let gone = run(
+        "scripts/destroy",
+        &["--stage", STAGE, "--endpoint-url", &endpoint, "--yes"],
+    );
+    assert!(gone.contains(&format!("deleted ferrops-{STAGE}")), "{gone}");
+    assert!(
+        lambda
+            .get_function()
+            .function_name(format!("ferrops-{STAGE}-pipeline-runner"))
+            .send()
+            .await
+            .is_err()
+    );
+
+    // A dry run on the now absent stack shows what would be added and leaves nothing behind.
+    let dry = run(
+        "scripts/deploy",
+        &["--stage", STAGE, "--endpoint-url", &endpoint, "--dry-run"],
+    );
+    assert!(
+        dry.contains("dry run: change set shown and discarded"),
+        "{dry}"
+    );
+    assert!(dry.contains("Add      AlexaSkillFunction"), "{dry}");
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let left = cfn
+        .describe_stacks()
+        .stack_name(format!("ferrops-{STAGE}"))
+        .send()
+        .await;
+    let status = left.ok().and_then(|o| {
+        o.stacks()
+            .first()
+            .and_then(|s| s.stack_status().map(|s| s.as_str().to_string()))
+    });
+    assert!(
+        status.is_none() || status.as_deref() == Some("DELETE_COMPLETE"),
+        "dry run left {status:?}"
+    );
+    assert!(
+        lambda
+            .get_function()
+            .function_name(format!("ferrops-{STAGE}-pipeline-runner"))
+            .send()
+            .await
+            .is_err()
     );
 }
