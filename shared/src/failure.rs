@@ -71,6 +71,33 @@ impl AwsFailure {
         }
     }
 
+    /// A request that could not even be built (a required field missing): the caller's bug or
+    /// bad input, so retrying will not help.
+    pub fn unbuildable(
+        operation: &'static str,
+        err: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            operation,
+            class: FailureClass::Rejected,
+            code: None,
+            message: err.to_string(),
+            source: Box::new(err),
+        }
+    }
+
+    /// A response that lacks what the service promises (no ID, items left unprocessed).
+    pub fn incomplete(operation: &'static str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            operation,
+            class: FailureClass::Unavailable,
+            code: None,
+            source: message.clone().into(),
+            message,
+        }
+    }
+
     /// True when the error code is `code`.
     pub fn has_code(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)

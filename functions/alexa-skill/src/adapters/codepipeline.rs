@@ -104,13 +104,7 @@ impl Pipelines for CodePipeline {
                 ApprovalStatus::Rejected
             })
             .build()
-            .map_err(|e| AwsFailure {
-                operation: "codepipeline:PutApprovalResult",
-                class: FailureClass::Rejected,
-                code: None,
-                message: e.to_string(),
-                source: Box::new(e),
-            })?;
+            .map_err(|e| AwsFailure::unbuildable("codepipeline:PutApprovalResult", e))?;
         let res = self
             .client()
             .await?

@@ -4,7 +4,7 @@ use crate::notice::Notice;
 use crate::ports::Notifier;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::MessageAttributeValue;
-use ferrops::{AwsFailure, FailureClass};
+use ferrops::AwsFailure;
 
 /// Publishes to one topic.
 #[derive(Debug, Clone)]
@@ -36,13 +36,7 @@ impl Notifier for Topic {
                 .data_type("String")
                 .string_value(v)
                 .build()
-                .map_err(|e| AwsFailure {
-                    operation: "sns:Publish",
-                    class: FailureClass::Rejected,
-                    code: None,
-                    message: e.to_string(),
-                    source: Box::new(e),
-                })?;
+                .map_err(|e| AwsFailure::unbuildable("sns:Publish", e))?;
             call = call.message_attributes(k, attr);
         }
         let out = call

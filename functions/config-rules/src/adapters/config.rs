@@ -112,38 +112,27 @@ impl ConfigApi for Config {
     }
 
     async fn inventory(&self, resource_type: &str) -> Result<Vec<ConfigurationItem>, AwsFailure> {
-        let mut keys = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_discovered_resources()
-                .resource_type(ResourceType::from(resource_type))
-                .limit(PAGE)
-                .set_next_token(next.take())
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("config:ListDiscoveredResources", e))?;
-            for r in page.resource_identifiers() {
-                if let (Some(t), Some(id)) = (r.resource_type(), r.resource_id()) {
-                    keys.push(
-                        ResourceKey::builder()
-                            .resource_type(t.clone())
-                            .resource_id(id)
-                            .build()
-                            .map_err(|e| AwsFailure {
-                                operation: "config:BatchGetResourceConfig",
-                                class: FailureClass::Rejected,
-                                code: None,
-                                message: e.to_string(),
-                                source: Box::new(e),
-                            })?,
-                    );
-                }
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => next = Some(t.to_string()),
-                _ => break,
+        let identifiers = self
+            .client
+            .list_discovered_resources()
+            .resource_type(ResourceType::from(resource_type))
+            .limit(PAGE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("config:ListDiscoveredResources", e))?;
+        let mut keys = Vec::with_capacity(identifiers.len());
+        for r in &identifiers {
+            if let (Some(t), Some(id)) = (r.resource_type(), r.resource_id()) {
+                keys.push(
+                    ResourceKey::builder()
+                        .resource_type(t.clone())
+                        .resource_id(id)
+                        .build()
+                        .map_err(|e| AwsFailure::unbuildable("config:BatchGetResourceConfig", e))?,
+                );
             }
         }
         let mut items = Vec::with_capacity(keys.len());
@@ -169,49 +158,41 @@ impl ConfigApi for Config {
                 pending = out.unprocessed_resource_keys().to_vec();
             }
             if !pending.is_empty() {
-                return Err(AwsFailure {
-                    operation: "config:BatchGetResourceConfig",
-                    class: FailureClass::Unavailable,
-                    code: None,
-                    message: format!(
+                return Err(AwsFailure::incomplete(
+                    "config:BatchGetResourceConfig",
+                    format!(
                         "{} resources stayed unprocessed after 3 attempts",
                         pending.len()
                     ),
-                    source: "unprocessed resource keys".into(),
-                });
+                ));
             }
         }
         Ok(items)
     }
 
     async fn previous_results(&self, rule_name: &str) -> Result<Vec<(String, String)>, AwsFailure> {
-        let mut out = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .get_compliance_details_by_config_rule()
-                .config_rule_name(rule_name)
-                .compliance_types(ComplianceType::Compliant)
-                .compliance_types(ComplianceType::NonCompliant)
-                .limit(PAGE)
-                .set_next_token(next.take())
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("config:GetComplianceDetailsByConfigRule", e))?;
-            for r in page.evaluation_results() {
+        let results = self
+            .client
+            .get_compliance_details_by_config_rule()
+            .config_rule_name(rule_name)
+            .compliance_types(ComplianceType::Compliant)
+            .compliance_types(ComplianceType::NonCompliant)
+            .limit(PAGE)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("config:GetComplianceDetailsByConfigRule", e))?;
+        let out = results
+            .iter()
+            .filter_map(|r| {
                 let q = r
-                    .evaluation_result_identifier()
-                    .and_then(|i| i.evaluation_result_qualifier());
-                if let Some((Some(t), Some(id))) = q.map(|q| (q.resource_type(), q.resource_id())) {
-                    out.push((t.to_string(), id.to_string()));
-                }
-            }
-            match page.next_token() {
-                Some(t) if !t.is_empty() => next = Some(t.to_string()),
-                _ => break,
-            }
-        }
+                    .evaluation_result_identifier()?
+                    .evaluation_result_qualifier()?;
+                Some((q.resource_type()?.to_string(), q.resource_id()?.to_string()))
+            })
+            .collect();
         Ok(out)
     }
 
@@ -231,13 +212,10 @@ impl ConfigApi for Config {
             if !e.annotation.is_empty() {
                 b = b.annotation(&e.annotation);
             }
-            evaluations.push(b.build().map_err(|err| AwsFailure {
-                operation: "config:PutEvaluations",
-                class: FailureClass::Rejected,
-                code: None,
-                message: err.to_string(),
-                source: Box::new(err),
-            })?);
+            evaluations.push(
+                b.build()
+                    .map_err(|err| AwsFailure::unbuildable("config:PutEvaluations", err))?,
+            );
         }
         let out = self
             .client

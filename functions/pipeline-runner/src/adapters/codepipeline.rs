@@ -136,13 +136,7 @@ impl JobResults for Results {
                     .build()
                     .map_err(|e| ReportError::Failed {
                         job_id: job_id.to_string(),
-                        source: AwsFailure {
-                            operation: FAILURE_OP,
-                            class: ferrops::FailureClass::Rejected,
-                            code: None,
-                            message: e.to_string(),
-                            source: Box::new(e),
-                        },
+                        source: AwsFailure::unbuildable(FAILURE_OP, e),
                     })?;
                 let res = self
                     .client

@@ -62,13 +62,7 @@ impl CommandService for Ssm {
         out.command()
             .and_then(|c| c.command_id())
             .map(str::to_string)
-            .ok_or_else(|| AwsFailure {
-                operation: "ssm:SendCommand",
-                class: ferrops::FailureClass::Unavailable,
-                code: None,
-                message: "SSM returned no command ID".to_string(),
-                source: "empty SendCommand response".into(),
-            })
+            .ok_or_else(|| AwsFailure::incomplete("ssm:SendCommand", "SSM returned no command ID"))
     }
 
     async fn invocation(
@@ -146,28 +140,21 @@ impl CommandService for Ssm {
             None => (None, false),
         };
 
-        let mut instance_ids = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
-            let page = self
-                .client
-                .list_command_invocations()
-                .command_id(command_id)
-                .set_next_token(next.take())
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("ssm:ListCommandInvocations", e))?;
-            instance_ids.extend(
-                page.command_invocations()
-                    .iter()
-                    .filter_map(|i| i.instance_id())
-                    .map(str::to_string),
-            );
-            match page.next_token() {
-                Some(t) if !t.is_empty() => next = Some(t.to_string()),
-                _ => break,
-            }
-        }
+        let invocations = self
+            .client
+            .list_command_invocations()
+            .command_id(command_id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .map_err(|e| AwsFailure::from_sdk("ssm:ListCommandInvocations", e))?;
+        let mut instance_ids: Vec<String> = invocations
+            .iter()
+            .filter_map(|i| i.instance_id())
+            .map(str::to_string)
+            .collect();
         instance_ids.sort();
         instance_ids.dedup();
         Ok(TargetedInstances {
