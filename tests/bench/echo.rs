@@ -3,8 +3,10 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::run(lambda_runtime::service_fn(|e: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
-        Ok::<_, lambda_runtime::Error>(e.payload)
-    }))
+    lambda_runtime::run(lambda_runtime::service_fn(
+        |e: lambda_runtime::LambdaEvent<serde_json::Value>| async move {
+            Ok::<_, lambda_runtime::Error>(e.payload)
+        },
+    ))
     .await
 }

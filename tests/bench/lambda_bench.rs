@@ -36,12 +36,17 @@ struct Args {
 
 fn parse_args() -> Result<Args, Error> {
     let mut it = std::env::args().skip(1);
-    let (mut name, mut event, mut runs, mut warm, mut env, mut command) = (None, None, 20, 1000, Vec::new(), Vec::new());
+    let (mut name, mut event, mut runs, mut warm, mut env, mut command) =
+        (None, None, 20, 1000, Vec::new(), Vec::new());
     let mut allow_errors = false;
     while let Some(a) = it.next() {
         match a.as_str() {
             "--name" => name = it.next(),
-            "--event" => event = Some(std::fs::read_to_string(it.next().ok_or("--event needs a file")?)?),
+            "--event" => {
+                event = Some(std::fs::read_to_string(
+                    it.next().ok_or("--event needs a file")?,
+                )?)
+            }
             "--runs" => runs = it.next().ok_or("--runs needs a number")?.parse()?,
             "--warm" => warm = it.next().ok_or("--warm needs a number")?.parse()?,
             "--env" => {
@@ -63,7 +68,11 @@ fn parse_args() -> Result<Args, Error> {
         warm,
         env,
         allow_errors,
-        command: if command.is_empty() { return Err("the command follows --".into()) } else { command },
+        command: if command.is_empty() {
+            return Err("the command follows --".into());
+        } else {
+            command
+        },
     })
 }
 
@@ -134,8 +143,16 @@ fn read_request(r: &mut BufReader<TcpStream>) -> Result<Option<(String, String, 
     Ok(Some((method, path, body)))
 }
 
-fn respond(w: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[u8]) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/json\r\n", body.len());
+fn respond(
+    w: &mut TcpStream,
+    status: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nContent-Type: application/json\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -193,7 +210,8 @@ fn serve(stream: TcpStream, shared: Arc<Shared>, counter: Arc<Mutex<u64>>) -> Re
                     st.latencies.push(now - sent);
                 }
                 if kind == "error" {
-                    st.errors.push(String::from_utf8_lossy(&body).chars().take(300).collect());
+                    st.errors
+                        .push(String::from_utf8_lossy(&body).chars().take(300).collect());
                 }
                 shared.changed.notify_all();
                 drop(st);
@@ -212,7 +230,13 @@ fn serve(stream: TcpStream, shared: Arc<Shared>, counter: Arc<Mutex<u64>>) -> Re
 
 fn peak_rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 struct Run {
@@ -226,13 +250,26 @@ struct Run {
 }
 
 fn fresh_event(template: &str, n: usize) -> String {
-    template.replace("{{id}}", &format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", std::process::id(), n % 0xffff, n % 0xfff, n % 0xfff, n))
+    template.replace(
+        "{{id}}",
+        &format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            std::process::id(),
+            n % 0xffff,
+            n % 0xfff,
+            n % 0xfff,
+            n
+        ),
+    )
 }
 
 fn one_run(args: &Args, run: usize) -> Result<Run, Error> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    let shared = Arc::new(Shared { state: Mutex::new(State::default()), changed: Condvar::new() });
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State::default()),
+        changed: Condvar::new(),
+    });
     {
         let shared = shared.clone();
         let counter = Arc::new(Mutex::new(0u64));
@@ -251,7 +288,10 @@ fn one_run(args: &Args, run: usize) -> Result<Run, Error> {
         .env("AWS_LAMBDA_FUNCTION_NAME", &args.name)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", args.name))
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{}", args.name),
+        )
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -270,28 +310,47 @@ fn one_run(args: &Args, run: usize) -> Result<Run, Error> {
                 if let Some(e) = &st.init_error {
                     return Err(format!("{}: init error: {e}", args.name).into());
                 }
-                let left = deadline.checked_duration_since(Instant::now()).ok_or_else(|| format!("{}: timed out waiting for {what}", args.name))?;
-                st = shared.changed.wait_timeout(st, left).unwrap_or_else(|p| p.into_inner()).0;
+                let left = deadline
+                    .checked_duration_since(Instant::now())
+                    .ok_or_else(|| format!("{}: timed out waiting for {what}", args.name))?;
+                st = shared
+                    .changed
+                    .wait_timeout(st, left)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
             }
             Ok(())
         };
         wait_for(&|s| s.first_next.is_some(), "the first /next")?;
-        let init = lock(&shared).first_next.map(|t| t - started).unwrap_or_default();
+        let init = lock(&shared)
+            .first_next
+            .map(|t| t - started)
+            .unwrap_or_default();
         let total = 1 + args.warm;
         {
             let mut st = lock(&shared);
-            st.pending = (0..total).map(|n| fresh_event(&args.event, run * total + n)).collect();
+            st.pending = (0..total)
+                .map(|n| fresh_event(&args.event, run * total + n))
+                .collect();
             shared.changed.notify_all();
         }
         wait_for(&|s| s.latencies.len() >= total, "the responses")?;
         let st = lock(&shared);
         if !args.allow_errors && !st.errors.is_empty() {
-            return Err(format!("{}: every invocation failed, e.g. {}", args.name, st.errors[0]).into());
+            return Err(format!(
+                "{}: every invocation failed, e.g. {}",
+                args.name, st.errors[0]
+            )
+            .into());
         }
         let first = st.latencies[0];
         let mut warm: Vec<Duration> = st.latencies[1..].to_vec();
         warm.sort();
-        let q = |p: f64| warm.get(((warm.len() as f64 * p) as usize).min(warm.len().saturating_sub(1))).copied().unwrap_or_default();
+        let q = |p: f64| {
+            warm.get(((warm.len() as f64 * p) as usize).min(warm.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+        };
         Ok(Run {
             init,
             first,
@@ -336,7 +395,11 @@ fn main() {
             }
         }
     }
-    let ms = |f: &dyn Fn(&Run) -> Duration| runs.iter().map(|r| f(r).as_secs_f64() * 1000.0).collect::<Vec<_>>();
+    let ms = |f: &dyn Fn(&Run) -> Duration| {
+        runs.iter()
+            .map(|r| f(r).as_secs_f64() * 1000.0)
+            .collect::<Vec<_>>()
+    };
     let report = serde_json::json!({
         "name": args.name,
         "runs": runs.len(),
