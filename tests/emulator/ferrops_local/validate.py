@@ -1,0 +1,141 @@
+"""Request and response validation against botocore's published service models.
+
+moto checks little of what it receives; AWS checks every member against the model before the
+operation runs. The additions check the same constraints (required members, types, enums, length
+and value ranges) and answer the way AWS does: a `ValidationException` listing each violation.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import botocore.session
+from moto.core.exceptions import JsonRESTError
+
+_TYPES = {
+    "string": str,
+    "boolean": bool,
+    "blob": str,
+}
+
+
+@functools.lru_cache(maxsize=None)
+def service_model(service: str):
+    return botocore.session.get_session().get_service_model(service)
+
+
+def operation_model(service: str, operation: str):
+    return service_model(service).operation_model(operation)
+
+
+def problems(shape, value: Any, path: str = "", strict: bool = False) -> list[str]:
+    """Every constraint of `shape` that `value` violates, in AWS's wording.
+
+    `strict` also reports members the model does not know: right for checking our own answers,
+    wrong for requests, because a newer SDK may send members this botocore does not know yet.
+    """
+    found: list[str] = []
+    _check(shape, value, path, found, strict)
+    return found
+
+
+def _at(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _violation(path: str, value: Any, constraint: str) -> str:
+    shown = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    where = f"Value{'' if shown is None else f' {shown!r}'} at '{path}'"
+    return f"{where} failed to satisfy constraint: {constraint}"
+
+
+def _check(shape, value: Any, path: str, found: list[str], strict: bool) -> None:
+    kind = shape.type_name
+    meta = shape.metadata
+    if kind == "structure":
+        if not isinstance(value, dict):
+            found.append(_violation(path or shape.name, value, "Member must be a structure"))
+            return
+        for name in shape.required_members:
+            if value.get(name) is None:
+                found.append(_violation(_at(path, name), None, "Member must not be null"))
+        for name, member_value in value.items():
+            member = shape.members.get(name)
+            if member is None:
+                if strict:
+                    found.append(f"Unknown member '{_at(path, name)}'")
+            elif member_value is not None:
+                _check(member, member_value, _at(path, name), found, strict)
+    elif kind == "list":
+        if not isinstance(value, list):
+            found.append(_violation(path, value, "Member must be a list"))
+            return
+        _length(meta, len(value), value, path, found)
+        for i, item in enumerate(value):
+            _check(shape.member, item, f"{path}.{i + 1}.member", found, strict)
+    elif kind == "map":
+        if not isinstance(value, dict):
+            found.append(_violation(path, value, "Member must be a map"))
+            return
+        _length(meta, len(value), value, path, found)
+        for k, v in value.items():
+            _check(shape.key, k, f"{path}.key", found, strict)
+            _check(shape.value, v, f"{path}.{k}", found, strict)
+    elif kind in ("integer", "long", "float", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            found.append(_violation(path, value, "Member must be a number"))
+            return
+        if "min" in meta and value < meta["min"]:
+            found.append(_violation(path, value, f"Member must have value greater than or equal to {meta['min']}"))
+        if "max" in meta and value > meta["max"]:
+            found.append(_violation(path, value, f"Member must have value less than or equal to {meta['max']}"))
+    elif kind == "timestamp":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            found.append(_violation(path, value, "Member must be a timestamp"))
+    else:
+        expected = _TYPES.get(kind, str)
+        if not isinstance(value, expected):
+            found.append(_violation(path, value, f"Member must be of type {kind}"))
+            return
+        if kind == "string":
+            _length(meta, len(value), value, path, found)
+            if shape.enum and value not in shape.enum:
+                found.append(
+                    _violation(path, value, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
+                )
+
+
+def _length(meta: dict, n: int, value: Any, path: str, found: list[str]) -> None:
+    if "min" in meta and n < meta["min"]:
+        found.append(_violation(path, value, f"Member must have length greater than or equal to {meta['min']}"))
+    if "max" in meta and n > meta["max"]:
+        found.append(_violation(path, value, f"Member must have length less than or equal to {meta['max']}"))
+
+
+class ValidationException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str):
+        super().__init__("ValidationException", message)
+
+
+def request(service: str, operation: str, params: dict) -> None:
+    """Raises AWS's `ValidationException` when `params` break the operation's input shape."""
+    shape = operation_model(service, operation).input_shape
+    if shape is None:
+        return
+    found = problems(shape, params)
+    if found:
+        n = len(found)
+        raise ValidationException(
+            f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(found)
+        )
+
+
+def response(service: str, operation: str, body: dict) -> list[str]:
+    """The ways `body` departs from the operation's output shape; empty when it conforms."""
+    shape = operation_model(service, operation).output_shape
+    if shape is None:
+        return [] if not body else ["the operation has no output, but a body was returned"]
+    return problems(shape, body, strict=True)
