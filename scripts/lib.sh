@@ -95,3 +95,92 @@ stop_moto() {
   fi
   MOTO_PID=
 }
+
+wait_tcp() { # url, seconds
+  python3 - "$1" "$2" <<'PY'
+import socket, sys, time
+host, port = sys.argv[1].rsplit("/", 1)[-1].split(":")
+deadline = time.time() + float(sys.argv[2])
+while time.time() < deadline:
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.3)
+sys.exit(1)
+PY
+}
+
+# The local AWS (tests/emulator): moto plus the operations it lacks, with functions served by
+# `cargo lambda watch`. Sets LOCAL_AWS_ENDPOINT, LAMBDA_ENDPOINT and the AWS_* variables.
+start_local_aws() {
+  local state="${1:-$FERROPS_ROOT/target/local-aws}" log
+  local aws_port lambda_port
+  aws_port="$(free_port)"
+  lambda_port="$(free_port)"
+  log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/local-aws-$aws_port.log"
+  mkdir -p "$(dirname "$log")" "$state"
+  LOCAL_AWS_ENDPOINT="http://127.0.0.1:$aws_port"
+  LAMBDA_ENDPOINT="http://127.0.0.1:$lambda_port"
+  PYTHONPATH="$FERROPS_ROOT/tests/emulator" "$FERROPS_VENV/bin/python" -m ferrops_local \
+    --port "$aws_port" --lambda-endpoint "$LAMBDA_ENDPOINT" --state-dir "$state" >"$log" 2>&1 &
+  LOCAL_AWS_PID=$!
+  wait_http "$LOCAL_AWS_ENDPOINT/_ferrops/health" 60 || { cat "$log" >&2; die "the local AWS did not start (log: $log)"; }
+  export LOCAL_AWS_ENDPOINT LAMBDA_ENDPOINT
+  export AWS_ENDPOINT_URL="$LOCAL_AWS_ENDPOINT"
+  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+  unset AWS_SESSION_TOKEN AWS_PROFILE
+  export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
+  export AWS_EC2_METADATA_DISABLED=true
+  LOCAL_AWS_LOG="$log"
+  say "local AWS on $LOCAL_AWS_ENDPOINT (pid $LOCAL_AWS_PID, log $log)"
+}
+
+# Deploys the central stack and the sample pipeline into the local AWS.
+deploy_local() { # stage
+  local stage="$1" vpc subnet
+  "$FERROPS_ROOT/scripts/deploy" --stage "$stage" --endpoint-url "$LOCAL_AWS_ENDPOINT" --yes
+  vpc="$(aws ec2 describe-vpcs --filters Name=is-default,Values=true --query 'Vpcs[0].VpcId' --output text)"
+  subnet="$(aws ec2 describe-subnets --filters "Name=vpc-id,Values=$vpc" --query 'Subnets[0].SubnetId' --output text)"
+  "$FERROPS_ROOT/scripts/deploy" --stage "$stage" --endpoint-url "$LOCAL_AWS_ENDPOINT" \
+    --template "$FERROPS_ROOT/infra/sample-pipeline.yaml" --param "VpcId=$vpc" --param "SubnetId=$subnet" --yes
+}
+
+# Starts `cargo lambda watch` with the environment the stage's functions were deployed with.
+start_watch() { # stage
+  local stage="$1" env_file log f
+  env_file="$FERROPS_ROOT/target/local-aws/$stage.env"
+  log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/cargo-lambda-watch.log"
+  : >"$env_file"
+  for f in "${FUNCTIONS[@]}"; do
+    aws lambda get-function-configuration --function-name "ferrops-$stage-$f" \
+      --query 'Environment.Variables' --output json
+  done | python3 -c '
+import json, sys
+dec, text, env = json.JSONDecoder(), sys.stdin.read().strip(), {}
+while text:
+    obj, end = dec.raw_decode(text)
+    text = text[end:].strip()
+    for k, v in (obj or {}).items():
+        if env.get(k, v) != v:
+            sys.exit(f"the functions disagree on {k}; cargo lambda watch has one environment for all")
+        env[k] = v
+print("\n".join(f"{k}={v}" for k, v in sorted(env.items())))
+' >"$env_file"
+  cargo lambda watch -A 127.0.0.1 -P "${LAMBDA_ENDPOINT##*:}" --env-file "$env_file" >"$log" 2>&1 &
+  WATCH_PID=$!
+  wait_tcp "$LAMBDA_ENDPOINT" 120 || { tail -20 "$log" >&2; die "cargo lambda watch did not start (log: $log)"; }
+  say "cargo lambda watch on $LAMBDA_ENDPOINT (pid $WATCH_PID, log $log)"
+}
+
+# Stops what start_local_aws and start_watch started, children included.
+stop_local() {
+  local pid
+  for pid in "${WATCH_PID:-}" "${LOCAL_AWS_PID:-}"; do
+    [ -n "$pid" ] || continue
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  WATCH_PID= LOCAL_AWS_PID=
+}

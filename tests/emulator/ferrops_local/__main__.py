@@ -8,6 +8,8 @@ Besides moto's API and its `/moto-api/`, it serves a small control API under `/_
   "configurationItem"?}` invokes a Config rule as Config would (a change notification, or a
   scheduled one when no resource is given) and returns the function's reply and the
   evaluations it put.
+- `GET /_ferrops/pipelines/history?name=P` lists the executions of pipeline P run here, with each
+  action's start and end times and how many times its function was invoked.
 - `GET /_ferrops/deliveries` lists the events delivered to functions (compliance changes).
 """
 
@@ -24,7 +26,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request, Response
 
-from . import config, install, ssm
+from . import codepipeline, config, install, ssm
 from .core import LOCK, SETTINGS
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -51,6 +53,8 @@ def control(request: Request) -> Response:
                 return _json({"message": "ruleName is required"}, 400)
             return _json(config.evaluate(account, region, body["ruleName"], body.get("resourceType"),
                                          body.get("resourceId"), body.get("configurationItem")))
+        if path == "/pipelines/history":
+            return _json({"executions": codepipeline.history(request.args.get("name", ""))})
         if path == "/deliveries":
             with LOCK:
                 return _json({"deliveries": list(config.DELIVERIES)})

@@ -91,6 +91,8 @@ class Execution:
         self.id = moto_execution.pipeline_execution_id
         self.artifacts: dict[str, dict] = {}
         self.approvals: dict[str, dict] = {}
+        # Per action run: timings and how many times the function was invoked, for the demo's report.
+        self.history: list[dict] = []
 
     @property
     def name(self) -> str:
@@ -162,6 +164,10 @@ class Execution:
         kind = (type_id["category"], type_id["owner"], type_id["provider"])
         self._set_action(stage, action["name"], _new=True, status="InProgress", summary=None, errorDetails=None,
                          token=None, externalExecutionId=None, percentComplete=None)
+        record = {"stage": stage, "action": action["name"], "provider": type_id["provider"],
+                  "started": time.time(), "ended": None, "status": "InProgress", "invocations": 0}
+        with LOCK:
+            self.history.append(record)
         try:
             if kind == ("Source", "AWS", "S3"):
                 why = self._s3_source(stage, action)
@@ -176,6 +182,10 @@ class Execution:
         if why:
             self._set_action(stage, action["name"], status="Failed",
                              errorDetails={"code": "JobFailed", "message": why[:5000]})
+        with LOCK:
+            record["ended"] = time.time()
+            record["status"] = "Failed" if why else "Succeeded"
+            record["error"] = why
         return why
 
     def _artifact_store(self) -> str:
@@ -218,6 +228,9 @@ class Execution:
         continuation = None
         while True:
             job = self._new_job(stage, action, config, continuation)
+            with LOCK:
+                record = next(r for r in reversed(self.history) if r["stage"] == stage and r["action"] == action["name"])
+                record["invocations"] += 1
             event = {"CodePipeline.job": {"id": job.id, "accountId": self.account, "data": job.data}}
             try:
                 core.invoke(function, event)
@@ -304,6 +317,16 @@ class Execution:
 
 
 EXECUTIONS: dict[str, Execution] = {}
+
+
+def history(pipeline: str) -> list[dict]:
+    """Every execution of `pipeline` this process ran, oldest first, with each action's timings."""
+    with LOCK:
+        return [
+            {"pipelineExecutionId": e.id, "status": e.moto.status, "summary": e.moto.status_summary,
+             "actions": [dict(r) for r in e.history]}
+            for e in EXECUTIONS.values() if e.name == pipeline
+        ]
 
 
 def _body(response: CodePipelineResponse) -> dict:

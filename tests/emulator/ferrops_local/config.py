@@ -264,20 +264,26 @@ def security_group_item(account: str, region: str, group_id: str) -> dict:
     g = groups[0]
 
     def perms(rules: list) -> list[dict]:
-        out = []
+        # moto keeps one rule per range; Config groups ranges by protocol and ports, as EC2 does.
+        grouped: dict[tuple, dict] = {}
         for r in rules:
-            p: dict[str, Any] = {
-                "ipProtocol": str(r.ip_protocol),
-                "ipv6Ranges": [{"cidrIpv6": x["CidrIpv6"]} for x in r.ipv6_ranges],
-                "prefixListIds": [],
-                "userIdGroupPairs": [],
-                "ipv4Ranges": [{"cidrIp": x["CidrIp"]} for x in r.ip_ranges],
-                "ipRanges": [x["CidrIp"] for x in r.ip_ranges],
-            }
-            if str(r.ip_protocol) != "-1":
-                p["fromPort"], p["toPort"] = int(r.from_port), int(r.to_port)
-            out.append(p)
-        return out
+            proto = str(r.ip_protocol or "-1")
+            key = (proto, r.from_port, r.to_port)
+            p = grouped.get(key)
+            if p is None:
+                p = {"ipProtocol": proto, "ipv6Ranges": [], "prefixListIds": [], "userIdGroupPairs": [],
+                     "ipv4Ranges": [], "ipRanges": []}
+                if proto != "-1" and r.from_port is not None:
+                    p["fromPort"], p["toPort"] = int(r.from_port), int(r.to_port)
+                grouped[key] = p
+            if r.ip_range.get("CidrIp"):
+                p["ipv4Ranges"].append({"cidrIp": r.ip_range["CidrIp"]})
+                p["ipRanges"].append(r.ip_range["CidrIp"])
+            if r.ip_range.get("CidrIpv6"):
+                p["ipv6Ranges"].append({"cidrIpv6": r.ip_range["CidrIpv6"]})
+            if r.source_group:
+                p["userIdGroupPairs"].append({"groupId": r.source_group.get("GroupId")})
+        return list(grouped.values())
 
     tags = {t["key"]: t["value"] for t in ec2.describe_tags(filters={"resource-id": [g.id]})}
     captured = core.now()
