@@ -197,6 +197,8 @@ class Story:
             return []
         instance = self.stack_resource(f"ferrops-{self.stage}-sample-pipeline", "BuildInstance")
         commands = self.ssm.list_command_invocations(InstanceId=instance, Details=True)["CommandInvocations"]
+        calls = [r for r in self.control(f"/requests?since={runs[0]['actions'][0]['started']}")["requests"]
+                 if r["sdk"] == "rust"]
         out = []
         for a in runs[0]["actions"]:
             if a["provider"] != "Lambda" or not a["ended"]:
@@ -209,9 +211,12 @@ class Story:
                     if p.get("ResponseStartDateTime") and p.get("ResponseFinishDateTime"):
                         ran += (p["ResponseFinishDateTime"] - p["ResponseStartDateTime"]).total_seconds()
             total = a["ended"] - a["started"]
+            made = [c["target"].split(".")[-1] for c in calls if a["started"] <= c["time"] <= a["ended"]]
+            handler = a.get("invokeSeconds") or [0.0]
             out.append({"stage": a["stage"], "action": a["action"], "seconds": round(total, 2),
                         "command": round(ran, 2), "overhead": round(total - ran, 2),
-                        "invocations": a["invocations"]})
+                        "invocations": a["invocations"], "apiCalls": len(made), "calls": made,
+                        "handlerMs": round(1000 * sum(handler) / len(handler), 1)})
         return out
 
     # -- Alexa -----------------------------------------------------------------------------------
@@ -410,10 +415,13 @@ def summary(steps: list[Step]) -> str:
     for s in steps:
         for row in s.data.get("overheads", []):
             if row is s.data["overheads"][0]:
-                lines += ["", "Pipeline action overhead (time beyond the command's own run time):",
-                          f"  {'action':<34} {'total':>7} {'command':>8} {'overhead':>9} {'invocations':>12}"]
+                lines += ["", "Pipeline actions: overhead is the time beyond the command's own run time; calls are"
+                              " pipeline-runner's AWS calls; handler is the mean invocation time (debug build)",
+                          f"  {'action':<34} {'total':>7} {'command':>8} {'overhead':>9} {'invocations':>12}"
+                          f" {'calls':>6} {'handler':>8}"]
             lines.append(f"  {row['stage'] + '/' + row['action']:<34} {row['seconds']:>6.2f}s {row['command']:>7.2f}s"
-                         f" {row['overhead']:>8.2f}s {row['invocations']:>12}")
+                         f" {row['overhead']:>8.2f}s {row['invocations']:>12} {row['apiCalls']:>6}"
+                         f" {row['handlerMs']:>6.1f}ms")
     return "\n".join(lines)
 
 

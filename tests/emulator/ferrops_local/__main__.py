@@ -10,15 +10,21 @@ Besides moto's API and its `/moto-api/`, it serves a small control API under `/_
   evaluations it put.
 - `GET /_ferrops/pipelines/history?name=P` lists the executions of pipeline P run here, with each
   action's start and end times and how many times its function was invoked.
+- `POST /_ferrops/jobs` `{"ids": [...], "data": {...}}` creates CodePipeline jobs outside any
+  execution, for driving a job worker directly (the benchmarks do).
+- `GET /_ferrops/requests?since=T` lists the AWS calls received since T (epoch seconds): time,
+  operation and which SDK sent it.
 - `GET /_ferrops/deliveries` lists the events delivered to functions (compliance changes).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import logging
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -43,7 +49,8 @@ def control(request: Request) -> Response:
         if path == "/instances" and request.method == "POST":
             if not body.get("instanceId"):
                 return _json({"message": "instanceId is required"}, 400)
-            inst = ssm.register(body["instanceId"], dict(body.get("tags") or {}), account, region)
+            inst = ssm.register(body["instanceId"], dict(body.get("tags") or {}), account, region,
+                                online=body.get("online", True))
             return _json({"instanceId": inst.id, "sandbox": str(inst.sandbox.resolve())})
         if path == "/instances":
             return _json({"instances": [{"instanceId": i.id, "tags": i.tags, "sandbox": str(i.sandbox.resolve())}
@@ -53,6 +60,12 @@ def control(request: Request) -> Response:
                 return _json({"message": "ruleName is required"}, 400)
             return _json(config.evaluate(account, region, body["ruleName"], body.get("resourceType"),
                                          body.get("resourceId"), body.get("configurationItem")))
+        if path == "/jobs" and request.method == "POST":
+            if not isinstance(body.get("ids"), list) or not isinstance(body.get("data"), dict):
+                return _json({"message": "ids (a list) and data (the job data) are required"}, 400)
+            return _json({"created": codepipeline.add_jobs(account, region, body["ids"], body["data"])})
+        if path == "/requests":
+            return _json({"requests": REQUESTS.since(float(request.args.get("since", 0)))})
         if path == "/pipelines/history":
             return _json({"executions": codepipeline.history(request.args.get("name", ""))})
         if path == "/deliveries":
@@ -67,6 +80,26 @@ def _json(value: object, status: int = 200) -> Response:
     return Response(json.dumps(value, default=str), status=status, mimetype="application/json")
 
 
+class RequestLog:
+    """The AWS calls received, so the demo can count what each function asked for."""
+
+    def __init__(self, keep: int = 100_000) -> None:
+        self.entries: collections.deque = collections.deque(maxlen=keep)
+
+    def add(self, environ: dict) -> None:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        agent = environ.get("HTTP_USER_AGENT", "")
+        sdk = "rust" if "aws-sdk-rust" in agent else "python" if "Boto" in agent or "botocore" in agent else "other"
+        self.entries.append({"time": time.time(), "target": target or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}",
+                             "sdk": sdk})
+
+    def since(self, t: float) -> list[dict]:
+        return [e for e in list(self.entries) if e["time"] >= t]
+
+
+REQUESTS = RequestLog()
+
+
 class App:
     def __init__(self) -> None:
         self.moto = DomainDispatcherApplication(create_backend_app)
@@ -74,6 +107,7 @@ class App:
     def __call__(self, environ, start_response):  # type: ignore[no-untyped-def]
         if environ.get("PATH_INFO", "").startswith("/_ferrops/"):
             return control(Request(environ))(environ, start_response)
+        REQUESTS.add(environ)
         return self.moto(environ, start_response)
 
 

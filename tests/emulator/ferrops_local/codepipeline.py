@@ -33,7 +33,7 @@ def _error(code: str, message: str) -> JsonRESTError:
 
 
 class Job:
-    def __init__(self, account: str, data: dict, execution: "Execution", stage: str, action: str):
+    def __init__(self, account: str, data: dict, execution: "Execution | None", stage: str, action: str):
         self.id = str(uuid.uuid4())
         self.account = account
         self.data = data
@@ -165,7 +165,8 @@ class Execution:
         self._set_action(stage, action["name"], _new=True, status="InProgress", summary=None, errorDetails=None,
                          token=None, externalExecutionId=None, percentComplete=None)
         record = {"stage": stage, "action": action["name"], "provider": type_id["provider"],
-                  "started": time.time(), "ended": None, "status": "InProgress", "invocations": 0}
+                  "started": time.time(), "ended": None, "status": "InProgress", "invocations": 0,
+                  "invokeSeconds": []}
         with LOCK:
             self.history.append(record)
         try:
@@ -232,8 +233,11 @@ class Execution:
                 record = next(r for r in reversed(self.history) if r["stage"] == stage and r["action"] == action["name"])
                 record["invocations"] += 1
             event = {"CodePipeline.job": {"id": job.id, "accountId": self.account, "data": job.data}}
+            began = time.time()
             try:
                 core.invoke(function, event)
+                with LOCK:
+                    record["invokeSeconds"].append(round(time.time() - began, 4))
             except core.InvokeError as e:
                 with LOCK:
                     job.status = "Failed"
@@ -317,6 +321,18 @@ class Execution:
 
 
 EXECUTIONS: dict[str, Execution] = {}
+
+
+def add_jobs(account: str, region: str, ids: list[str], data: dict) -> int:
+    """Creates jobs with the given IDs and data, outside any execution: for driving a job worker
+    (a benchmark, a test) without running a pipeline."""
+    jobs = _jobs(account, region)
+    with LOCK:
+        for job_id in ids:
+            job = Job(account, json.loads(json.dumps(data)), None, "", "")
+            job.id = job_id
+            jobs.by_id[job_id] = job
+    return len(ids)
 
 
 def history(pipeline: str) -> list[dict]:

@@ -37,8 +37,10 @@ MOUNTED = ("opt", "srv", "home")
 
 
 class Instance:
-    def __init__(self, instance_id: str, tags: dict[str, str], account: str, region: str):
+    def __init__(self, instance_id: str, tags: dict[str, str], account: str, region: str, online: bool = True):
         self.id = instance_id
+        # An offline agent accepts nothing: its commands stay Pending, as SSM's do.
+        self.online = online
         self.tags = tags
         self.account = account
         self.region = region
@@ -52,9 +54,9 @@ class Instance:
 REGISTERED: dict[tuple[str, str], dict[str, Instance]] = {}
 
 
-def register(instance_id: str, tags: dict[str, str], account: str, region: str) -> Instance:
+def register(instance_id: str, tags: dict[str, str], account: str, region: str, online: bool = True) -> Instance:
     """Makes `instance_id` a managed instance with its own sandbox directory."""
-    inst = Instance(instance_id, tags, account, region)
+    inst = Instance(instance_id, tags, account, region, online)
     for d in MOUNTED + ("ssm", "tmp"):
         (inst.sandbox / d).mkdir(parents=True, exist_ok=True)
     with LOCK:
@@ -139,6 +141,8 @@ class Invocation:
         return time.time() >= self.visible_at
 
     def start(self) -> None:
+        if not self.instance.online:
+            return
         threading.Thread(target=self._run, daemon=True, name=f"ssm-{self.command.command_id}").start()
 
     def _set(self, status: str, details: str) -> None:
@@ -403,7 +407,7 @@ def describe_instance_information(self: SimpleSystemManagerResponse) -> ActionRe
         if key == "InstanceIds":
             instances = [i for i in instances if i.id in values]
         elif key == "PingStatus":
-            instances = [i for i in instances if "Online" in values]
+            instances = [i for i in instances if ("Online" if i.online else "ConnectionLost") in values]
         elif key in ("PlatformTypes", "PlatformType"):
             instances = [i for i in instances if "Linux" in values]
         elif key == "ResourceType":
@@ -419,7 +423,7 @@ def describe_instance_information(self: SimpleSystemManagerResponse) -> ActionRe
     entries = [
         {
             "InstanceId": i.id,
-            "PingStatus": "Online",
+            "PingStatus": "Online" if i.online else "ConnectionLost",
             "LastPingDateTime": datetime.datetime.now(datetime.timezone.utc),
             "AgentVersion": "3.3.0.0",
             "IsLatestVersion": True,
