@@ -149,7 +149,7 @@ deploy_local() { # stage
 # Starts `cargo lambda watch` with the environment the stage's functions were deployed with.
 start_watch() { # stage
   local stage="$1" env_file log f
-  env_file="$FERROPS_ROOT/target/local-aws/$stage.env"
+  env_file="$FERROPS_ROOT/target/watch-$stage.env"
   log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/cargo-lambda-watch.log"
   : >"$env_file"
   for f in "${FUNCTIONS[@]}"; do

@@ -265,7 +265,7 @@ class Invocation:
             "StandardOutputUrl": "",
             "StandardErrorContent": self.stderr,
             "StandardErrorUrl": "",
-            "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False},
+            "CloudWatchOutputConfig": {"CloudWatchOutputEnabled": False},
         }
 
     def listed(self, details: bool) -> dict:

@@ -1,0 +1,136 @@
+"""Fixtures for the local AWS's own tests: a fresh emulator process, and a stand-in function host.
+
+The function host plays `cargo lambda watch`'s part (the Lambda Invoke API) with Python handlers,
+so the additions' side of each exchange (jobs, continuation, evaluations, change events) can be
+tested without building our functions. The AWS side is always the emulator itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+
+import boto3
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FunctionHost:
+    """Serves POST /2015-03-31/functions/NAME/invocations with the handler registered for NAME."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Callable[[dict], Any]] = {}
+        self.events: list[tuple[str, dict]] = []
+        host = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                name = self.path.split("/functions/", 1)[-1].split("/", 1)[0]
+                event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                host.events.append((name, event))
+                fn = host.handlers.get(name)
+                status, body = 200, {}
+                headers = {}
+                try:
+                    body = fn(event) if fn else {"errorType": "NotFound", "errorMessage": name}
+                    if fn is None:
+                        status = 404
+                except Exception as e:
+                    body, headers = {"errorType": type(e).__name__, "errorMessage": str(e)}, {"X-Amz-Function-Error": "Unhandled"}
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+class Local:
+    def __init__(self, endpoint: str, host: FunctionHost, state: Path):
+        self.endpoint = endpoint
+        self.host = host
+        self.state = state
+
+    def client(self, service: str):
+        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def control(self, path: str, body: dict | None = None) -> Any:
+        req = urllib.request.Request(f"{self.endpoint}/_ferrops{path}",
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"},
+                                     method="GET" if body is None else "POST")
+        with urllib.request.urlopen(req, timeout=60) as res:
+            return json.load(res)
+
+    def raw(self, service_target: str, body: dict, content_type: str = "application/x-amz-json-1.1") -> tuple[int, dict]:
+        """One JSON-protocol call, answered as raw JSON, so its shape can be checked as sent."""
+        req = urllib.request.Request(self.endpoint + "/", data=json.dumps(body).encode(), method="POST", headers={
+            "Content-Type": content_type, "X-Amz-Target": service_target,
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20261122/us-east-1/"
+                             f"{_signing_name(service_target)}/aws4_request, SignedHeaders=host, Signature=x"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as res:
+                text = res.read()
+                return res.status, json.loads(text) if text else {}
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"{}")
+
+
+def _signing_name(target: str) -> str:
+    prefix = target.split(".", 1)[0]
+    return {"CodePipeline_20150709": "codepipeline", "StarlingDoveService": "config",
+            "AmazonSSM": "ssm"}[prefix]
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory):
+    host = FunctionHost()
+    port = free_port()
+    state = tmp_path_factory.mktemp("local-aws")
+    env = dict(os.environ, PYTHONPATH=str(HERE))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ferrops_local", "--port", str(port), "--lambda-endpoint", host.url,
+         "--state-dir", str(state), "--visibility-delay", "0.5", "--continuation-delay", "0.1",
+         "--job-timeout", "20"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}/_ferrops/health", timeout=1)
+            break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "the local AWS did not start")
+            time.sleep(0.2)
+    yield Local(endpoint, host, state)
+    proc.terminate()
+    proc.wait(timeout=10)
+    host.server.shutdown()
