@@ -10,9 +10,12 @@
 //! Every figure is taken once per process start, `--runs` times. The result is one JSON object on
 //! stdout; `scripts/bench` runs this for every function and writes the report.
 //!
-//! Usage: `lambda-bench --name NAME --event FILE [--runs 20] [--warm 1000] [--env K=V]... [--allow-errors] -- CMD ARGS...`
+//! Usage: `lambda-bench --name NAME --event FILE [--runs 20] [--warm 1000] [--env K=V]... [--allow-errors] [--id-seed N] -- CMD ARGS...`
 //! Without `--allow-errors` a function error fails the run.
-//! In the event file, `{{id}}` is replaced by a fresh identifier for every invocation.
+//! In the event file, `{{id}}` is replaced by a fresh identifier for every invocation:
+//! `{seed:08x}-{n%0xffff:04x}-4{n%0xfff:03x}-8{n%0xfff:03x}-{n:012x}`, where n counts invocations
+//! across runs and the seed is `--id-seed` (default: this process's ID), so a caller can create
+//! the matching jobs beforehand.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
@@ -31,6 +34,7 @@ struct Args {
     warm: usize,
     env: Vec<(String, String)>,
     allow_errors: bool,
+    id_seed: u32,
     command: Vec<String>,
 }
 
@@ -39,6 +43,7 @@ fn parse_args() -> Result<Args, Error> {
     let (mut name, mut event, mut runs, mut warm, mut env, mut command) =
         (None, None, 20, 1000, Vec::new(), Vec::new());
     let mut allow_errors = false;
+    let mut id_seed = std::process::id();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--name" => name = it.next(),
@@ -55,6 +60,7 @@ fn parse_args() -> Result<Args, Error> {
                 env.push((k.to_string(), v.to_string()));
             }
             "--allow-errors" => allow_errors = true,
+            "--id-seed" => id_seed = it.next().ok_or("--id-seed needs a number")?.parse()?,
             "--" => {
                 command = it.by_ref().collect();
             }
@@ -68,6 +74,7 @@ fn parse_args() -> Result<Args, Error> {
         warm,
         env,
         allow_errors,
+        id_seed,
         command: if command.is_empty() {
             return Err("the command follows --".into());
         } else {
@@ -249,12 +256,12 @@ struct Run {
     first_error: Option<String>,
 }
 
-fn fresh_event(template: &str, n: usize) -> String {
+fn fresh_event(template: &str, seed: u32, n: usize) -> String {
     template.replace(
         "{{id}}",
         &format!(
             "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-            std::process::id(),
+            seed,
             n % 0xffff,
             n % 0xfff,
             n % 0xfff,
@@ -330,7 +337,7 @@ fn one_run(args: &Args, run: usize) -> Result<Run, Error> {
         {
             let mut st = lock(&shared);
             st.pending = (0..total)
-                .map(|n| fresh_event(&args.event, run * total + n))
+                .map(|n| fresh_event(&args.event, args.id_seed, run * total + n))
                 .collect();
             shared.changed.notify_all();
         }
