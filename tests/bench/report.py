@@ -89,7 +89,7 @@ def main():
     add(f"Measured by `scripts/bench` on {datetime.date.today()} on this machine ({platform.machine()}, "
         f"{os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}): every function's "
         "real `bootstrap` (cargo-lambda release build) and every peer (under `awslambdaric`) started by the same "
-        "local Lambda Runtime API host, in the same run. AWS calls go to a local moto server.")
+        "local Lambda Runtime API host, in the same run. AWS calls go to the local AWS (moto plus `tests/emulator`).")
     add("")
     add("![cold start and memory](performance.png)")
     add("")

@@ -407,6 +407,18 @@ def test_security_groups_are_recorded_as_config_items(local, rule):
     assert perm["ipv4Ranges"] == [{"cidrIp": "0.0.0.0/0"}] and perm["ipv6Ranges"] == [{"cidrIpv6": "::/0"}]
 
 
+def test_configuration_item_times_are_epoch_seconds(local):
+    s3 = local.client("s3")
+    bucket = f"b-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    status, body = local.raw("StarlingDoveService.GetResourceConfigHistory",
+                             {"resourceType": "AWS::S3::Bucket", "resourceId": bucket})
+    assert status == 200, body
+    item = body["configurationItems"][0]
+    assert isinstance(item["configurationItemCaptureTime"], float)
+    assert validate.response("config", "GetResourceConfigHistory", body) == []
+
+
 # -- CloudFormation ---------------------------------------------------------------------------------------
 
 

@@ -358,7 +358,35 @@ def evaluate(account: str, region: str, rule_name: str, resource_type: str | Non
     return {"reply": reply, "evaluations": mine}
 
 
+TIMESTAMPS = ("configurationItemCaptureTime", "resourceCreationTime", "resourceDeletionTime")
+
+
+def _epochs(value: Any) -> Any:
+    """moto writes configuration-item times as "2026-11-22 02:46:10+00:00"; the JSON protocol
+    carries epoch seconds, and the SDKs refuse anything else."""
+    if isinstance(value, list):
+        return [_epochs(v) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k in TIMESTAMPS and isinstance(v, str):
+                out[k] = datetime.datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+            else:
+                out[k] = _epochs(v)
+        return out
+    return value
+
+
+def _with_epochs(original):
+    def answer(self: ConfigResponse) -> str:
+        return json.dumps(_epochs(json.loads(original(self))))
+
+    return answer
+
+
 def install() -> None:
+    for name in ("get_resource_config_history", "batch_get_resource_config", "batch_get_aggregate_resource_config"):
+        setattr(ConfigResponse, name, _with_epochs(getattr(ConfigResponse, name)))
     ConfigResponse.put_evaluations = put_evaluations
     ConfigResponse.get_compliance_details_by_config_rule = get_compliance_details_by_config_rule
     ConfigResponse.describe_compliance_by_config_rule = describe_compliance_by_config_rule
