@@ -312,7 +312,9 @@ fn one_run(args: &Args, run: usize) -> Result<Run, Error> {
     let result = (|| -> Result<Run, Error> {
         let wait_for = |cond: &dyn Fn(&State) -> bool, what: &str| -> Result<(), Error> {
             let mut st = lock(&shared);
-            let deadline = Instant::now() + Duration::from_secs(120);
+            // Gives up after two minutes without progress, however long the whole run takes.
+            let idle = Duration::from_secs(120);
+            let mut deadline = Instant::now() + idle;
             while !cond(&st) {
                 if let Some(e) = &st.init_error {
                     return Err(format!("{}: init error: {e}", args.name).into());
@@ -320,11 +322,14 @@ fn one_run(args: &Args, run: usize) -> Result<Run, Error> {
                 let left = deadline
                     .checked_duration_since(Instant::now())
                     .ok_or_else(|| format!("{}: timed out waiting for {what}", args.name))?;
-                st = shared
+                let (guard, waited) = shared
                     .changed
                     .wait_timeout(st, left)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0;
+                    .unwrap_or_else(|p| p.into_inner());
+                st = guard;
+                if !waited.timed_out() {
+                    deadline = Instant::now() + idle;
+                }
             }
             Ok(())
         };
