@@ -26,11 +26,22 @@ def _camel(value: Any, keep: frozenset[str] = frozenset()) -> Any:
     return value
 
 
-class Pipeline(CloudFormationModel):
+class _Named:
+    """A resource known by its name, which is also its physical ID (what Ref returns)."""
+
     def __init__(self, name: str, account_id: str, region: str):
         self.name = name
         self.account_id = account_id
         self.region = region
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+
+# moto lists resource types by the direct subclasses of CloudFormationModel, so the shared part
+# is a mixin rather than a base class between them.
+class Pipeline(_Named, CloudFormationModel):
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -39,10 +50,6 @@ class Pipeline(CloudFormationModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::CodePipeline::Pipeline"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
@@ -84,11 +91,7 @@ class Pipeline(CloudFormationModel):
         codepipeline_backends[account_id][region_name].delete_pipeline(resource_name)
 
 
-class ConfigRule(CloudFormationModel):
-    def __init__(self, name: str, account_id: str, region: str):
-        self.name = name
-        self.account_id = account_id
-        self.region = region
+class ConfigRule(_Named, CloudFormationModel):
 
     @staticmethod
     def cloudformation_name_type() -> str:
@@ -97,10 +100,6 @@ class ConfigRule(CloudFormationModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Config::ConfigRule"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:

@@ -345,17 +345,8 @@ def history(pipeline: str) -> list[dict]:
         ]
 
 
-def _body(response: CodePipelineResponse) -> dict:
-    try:
-        return json.loads(response.body or "{}")
-    except ValueError:
-        raise validate.ValidationException("The request body is not valid JSON")
-
-
 def _checked(response: CodePipelineResponse, operation: str) -> dict:
-    params = _body(response)
-    validate.request(SERVICE, operation, params)
-    return params
+    return validate.parsed(SERVICE, operation, response.body)
 
 
 # -- operations ------------------------------------------------------------------------------

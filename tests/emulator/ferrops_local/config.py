@@ -47,12 +47,7 @@ def _epoch(value: Any) -> float:
 
 
 def _params(response: ConfigResponse, operation: str) -> dict:
-    try:
-        params = json.loads(response.body or "{}")
-    except ValueError:
-        raise validate.ValidationException("The request body is not valid JSON")
-    validate.request(SERVICE, operation, params)
-    return params
+    return validate.parsed(SERVICE, operation, response.body)
 
 
 def _rule(account: str, region: str, name: str):

@@ -449,14 +449,7 @@ def cancel_command(self: SimpleSystemManagerResponse) -> ActionResult:
 
 
 def validate_request(response: Any, operation: str) -> dict:
-    import json
-
-    try:
-        params = json.loads(response.body or "{}")
-    except ValueError:
-        raise validate.ValidationException("The request body is not valid JSON")
-    validate.request(SERVICE, operation, params)
-    return params
+    return validate.parsed(SERVICE, operation, response.body)
 
 
 _original_send_command_response = SimpleSystemManagerResponse.send_command

@@ -8,6 +8,7 @@ and value ranges) and answer the way AWS does: a `ValidationException` listing e
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
 import botocore.session
@@ -131,6 +132,18 @@ def request(service: str, operation: str, params: dict) -> None:
         raise ValidationException(
             f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(found)
         )
+
+
+def parsed(service: str, operation: str, body: str | bytes | None) -> dict:
+    """A JSON-protocol request's members, once they pass the operation's input shape."""
+    try:
+        params = json.loads(body or "{}")
+    except ValueError:
+        raise ValidationException("The request body is not valid JSON")
+    if not isinstance(params, dict):
+        raise ValidationException("The request body must be a JSON object")
+    request(service, operation, params)
+    return params
 
 
 def response(service: str, operation: str, body: dict) -> list[str]:
