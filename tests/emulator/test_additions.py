@@ -8,7 +8,6 @@ import time
 import uuid
 import zipfile
 
-import boto3
 import botocore.exceptions
 import pytest
 

@@ -16,7 +16,6 @@ import time
 import uuid
 from typing import Any
 
-from moto.codepipeline import models as cp_models
 from moto.codepipeline.models import codepipeline_backends
 from moto.codepipeline.responses import CodePipelineResponse
 from moto.core.exceptions import JsonRESTError
@@ -116,12 +115,12 @@ class Execution:
     def _set_action(self, stage: str, action: str, **fields: Any) -> dict:
         st = _pipeline_state(self.account, self.region, self.name)
         with LOCK:
+            new = fields.pop("_new", False)
             latest = st.actions.get((stage, action))
-            if latest is None or latest.get("_execution") != self.id or fields.pop("_new", False):
+            if new or latest is None or latest.get("_execution") != self.id:
                 latest = {"_execution": self.id, "actionExecutionId": str(uuid.uuid4())}
                 st.actions[(stage, action)] = latest
-            fields.pop("_new", None)
-            latest.update({k: v for k, v in fields.items()})
+            latest.update(fields)
             latest["lastStatusChange"] = now()
             CHANGED.notify_all()
             return latest
@@ -173,7 +172,7 @@ class Execution:
             if kind == ("Source", "AWS", "S3"):
                 why = self._s3_source(stage, action)
             elif kind == ("Invoke", "AWS", "Lambda"):
-                why = self._lambda(stage, action)
+                why = self._lambda(stage, action, record)
             elif kind == ("Approval", "AWS", "Manual"):
                 why = self._approval(stage, action)
             else:
@@ -196,6 +195,11 @@ class Execution:
             store = stores.get(self.region) or {}
         return store["location"]
 
+    def _artifact_key(self, artifact: str) -> str:
+        """Where an artifact goes in the store, shaped as CodePipeline names it."""
+        suffix = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(7))
+        return f"{self.name[:20]}/{artifact[:20]}/{suffix}"
+
     def _s3_source(self, stage: str, action: dict) -> str | None:
         from moto.s3.models import s3_backends
 
@@ -211,8 +215,7 @@ class Execution:
         store = self._artifact_store()
         for out in action.get("outputArtifacts") or []:
             name = out["name"]
-            suffix = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(7))
-            art_key = f"{self.name[:20]}/{name[:20]}/{suffix}"
+            art_key = self._artifact_key(name)
             s3.put_object(store, art_key, obj.value)
             self.artifacts[name] = {
                 "name": name,
@@ -223,14 +226,13 @@ class Execution:
                          summary=f"Copied s3://{bucket}/{key}", externalExecutionId=obj.version_id)
         return None
 
-    def _lambda(self, stage: str, action: dict) -> str | None:
+    def _lambda(self, stage: str, action: dict, record: dict) -> str | None:
         config = action.get("configuration") or {}
         function = config.get("FunctionName", "")
         continuation = None
         while True:
             job = self._new_job(stage, action, config, continuation)
             with LOCK:
-                record = next(r for r in reversed(self.history) if r["stage"] == stage and r["action"] == action["name"])
                 record["invocations"] += 1
             event = {"CodePipeline.job": {"id": job.id, "accountId": self.account, "data": job.data}}
             began = time.time()
@@ -273,9 +275,8 @@ class Execution:
                   for a in action.get("inputArtifacts") or []]
         outputs = []
         for a in action.get("outputArtifacts") or []:
-            suffix = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(7))
             outputs.append({"name": a["name"], "revision": None, "location": {
-                "type": "S3", "s3Location": {"bucketName": store, "objectKey": f"{self.name[:20]}/{a['name'][:20]}/{suffix}"}}})
+                "type": "S3", "s3Location": {"bucketName": store, "objectKey": self._artifact_key(a["name"])}}})
         latest = self._set_action(stage, action["name"])
         data: dict[str, Any] = {
             "actionTypeId": action["actionTypeId"],
@@ -497,4 +498,3 @@ OPERATIONS = {
 def install() -> None:
     for name, fn in OPERATIONS.items():
         setattr(CodePipelineResponse, name, fn)
-    _ = cp_models  # the models stay moto's own; only the responses gain operations

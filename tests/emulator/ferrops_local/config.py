@@ -36,10 +36,6 @@ def _results(account: str, region: str) -> Results:
     return core.extra(config_backends[account][region], "results", Results)
 
 
-def _iso(t: float) -> str:
-    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 def _epoch(value: Any) -> float:
     if isinstance(value, (int, float)):
         return float(value)
@@ -119,19 +115,8 @@ def get_compliance_details_by_config_rule(self: ConfigResponse) -> str:
              **{k: v for k, v in r.items() if k != "OrderingTimestamp" and v is not None}}
             for key, r in results if r["ComplianceType"] in wanted
         ]
-    start = _token(p.get("NextToken"))
-    size = p.get("Limit") or 100
-    out: dict[str, Any] = {"EvaluationResults": entries[start:start + size]}
-    if start + size < len(entries):
-        out["NextToken"] = str(start + size)
-    return json.dumps(out)
-
-
-def _token(value: str | None) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        raise JsonRESTError("InvalidNextTokenException", "The nextToken provided is invalid")
+    return json.dumps(core.page(entries, p.get("NextToken"), p.get("Limit") or 100, "EvaluationResults",
+                                "InvalidNextTokenException"))
 
 
 def describe_compliance_by_config_rule(self: ConfigResponse) -> str:
@@ -164,11 +149,11 @@ def _event_result(rule: str, key: tuple[str, str], r: dict) -> dict:
     out = {
         "evaluationResultIdentifier": {
             "evaluationResultQualifier": {"configRuleName": rule, "resourceType": key[0], "resourceId": key[1]},
-            "orderingTimestamp": _iso(r["OrderingTimestamp"]),
+            "orderingTimestamp": core.iso(r["OrderingTimestamp"]),
         },
         "complianceType": r["ComplianceType"],
-        "resultRecordedTime": _iso(r["ResultRecordedTime"]),
-        "configRuleInvokedTime": _iso(r["ConfigRuleInvokedTime"]),
+        "resultRecordedTime": core.iso(r["ResultRecordedTime"]),
+        "configRuleInvokedTime": core.iso(r["ConfigRuleInvokedTime"]),
     }
     if r.get("Annotation"):
         out["annotation"] = r["Annotation"]
@@ -187,7 +172,7 @@ def _emit_change(account: str, region: str, rule_name: str, key: tuple[str, str]
         "configRuleARN": rule.config_rule_arn,
         "messageType": "ComplianceChangeNotification",
         "newEvaluationResult": _event_result(rule_name, key, new),
-        "notificationCreationTime": _iso(now),
+        "notificationCreationTime": core.iso(now),
         "resourceType": key[0],
     }
     if old:
@@ -198,7 +183,7 @@ def _emit_change(account: str, region: str, rule_name: str, key: tuple[str, str]
         "detail-type": "Config Rules Compliance Change",
         "source": "aws.config",
         "account": account,
-        "time": _iso(now)[:19] + "Z",
+        "time": core.iso(now)[:19] + "Z",
         "region": region,
         "resources": [rule.config_rule_arn],
         "detail": detail,
@@ -298,7 +283,7 @@ def security_group_item(account: str, region: str, group_id: str) -> dict:
         "supplementaryConfiguration": {},
         "tags": tags,
         "configurationItemVersion": "1.3",
-        "configurationItemCaptureTime": _iso(captured),
+        "configurationItemCaptureTime": core.iso(captured),
         "configurationStateId": int(captured * 1000),
         "awsAccountId": account,
         "configurationItemStatus": "OK",
@@ -326,10 +311,10 @@ def evaluate(account: str, region: str, rule_name: str, resource_type: str | Non
         item = builder(account, region, resource_id)
     invoked = core.now()
     if item is not None:
-        invoking = {"configurationItemDiff": None, "configurationItem": item, "notificationCreationTime": _iso(invoked),
+        invoking = {"configurationItemDiff": None, "configurationItem": item, "notificationCreationTime": core.iso(invoked),
                     "messageType": "ConfigurationItemChangeNotification", "recordVersion": "1.3"}
     else:
-        invoking = {"awsAccountId": account, "notificationCreationTime": _iso(invoked),
+        invoking = {"awsAccountId": account, "notificationCreationTime": core.iso(invoked),
                     "messageType": "ScheduledNotification", "recordVersion": "1.0"}
     token = f"ferrops-local-{uuid.uuid4()}"
     with LOCK:

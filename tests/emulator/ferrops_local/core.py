@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import threading
 import time
@@ -10,6 +11,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, TypeVar
+
+from moto.core.exceptions import JsonRESTError
 
 T = TypeVar("T")
 
@@ -57,6 +60,25 @@ def extra(backend: Any, key: str, factory: Callable[[], T]) -> T:
 def now() -> float:
     """Seconds since the epoch: the JSON protocols' timestamp format, which the SDKs parse."""
     return round(time.time(), 3)
+
+
+def iso(t: float) -> str:
+    """Epoch seconds as the ISO 8601 text, with milliseconds, that events and SSM answers carry."""
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def page(entries: list, next_token: str | None, size: int, key: str, bad_token: str) -> dict:
+    """One page of `entries` under `key`, with the next token when more remain.
+
+    Tokens are offsets; a token that is not one is refused with the service's own error code."""
+    try:
+        start = int(next_token or 0)
+    except ValueError:
+        raise JsonRESTError(bad_token, "The specified token is not valid")
+    out: dict[str, Any] = {key: entries[start:start + size]}
+    if start + size < len(entries):
+        out["NextToken"] = str(start + size)
+    return out
 
 
 def binary_for(function_name: str) -> str | None:

@@ -23,7 +23,6 @@ from typing import Any
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.ssm import models as ssm_models
-from moto.ssm.models import ssm_backends
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 from . import core, validate
@@ -113,10 +112,6 @@ def _namespace_works() -> bool:
 
 
 NAMESPACES: bool | None = None
-
-
-def _iso(t: float) -> str:
-    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class Invocation:
@@ -256,9 +251,9 @@ class Invocation:
             "DocumentVersion": "$DEFAULT",
             "PluginName": PLUGIN,
             "ResponseCode": self.code,
-            "ExecutionStartDateTime": _iso(self.started) if self.started else "",
+            "ExecutionStartDateTime": core.iso(self.started) if self.started else "",
             "ExecutionElapsedTime": f"PT{elapsed:.3f}S",
-            "ExecutionEndDateTime": _iso(self.ended) if self.ended else "",
+            "ExecutionEndDateTime": core.iso(self.ended) if self.ended else "",
             "Status": self.status,
             "StatusDetails": self.details,
             "StandardOutputContent": self.stdout,
@@ -382,19 +377,8 @@ def list_command_invocations(self: SimpleSystemManagerResponse) -> ActionResult:
                 if not inv.visible or (p.get("InstanceId") and inv.instance.id != p["InstanceId"]):
                     continue
                 entries.append(inv.listed(bool(p.get("Details"))))
-    return ActionResult(_page(entries, p, "CommandInvocations", 50))
-
-
-def _page(entries: list, p: dict, key: str, default_max: int) -> dict:
-    try:
-        start = int(p.get("NextToken") or 0)
-    except ValueError:
-        raise JsonRESTError("InvalidNextToken", "The specified token is not valid")
-    size = p.get("MaxResults") or default_max
-    out: dict[str, Any] = {key: entries[start:start + size]}
-    if start + size < len(entries):
-        out["NextToken"] = str(start + size)
-    return out
+    return ActionResult(core.page(entries, p.get("NextToken"), p.get("MaxResults") or 50, "CommandInvocations",
+                                  "InvalidNextToken"))
 
 
 def describe_instance_information(self: SimpleSystemManagerResponse) -> ActionResult:
@@ -436,7 +420,8 @@ def describe_instance_information(self: SimpleSystemManagerResponse) -> ActionRe
         }
         for i in instances
     ]
-    return ActionResult(_page(entries, p, "InstanceInformationList", 50))
+    return ActionResult(core.page(entries, p.get("NextToken"), p.get("MaxResults") or 50,
+                                  "InstanceInformationList", "InvalidNextToken"))
 
 
 def cancel_command(self: SimpleSystemManagerResponse) -> ActionResult:
@@ -467,4 +452,3 @@ def install() -> None:
     SimpleSystemManagerResponse.list_command_invocations = list_command_invocations
     SimpleSystemManagerResponse.describe_instance_information = describe_instance_information
     SimpleSystemManagerResponse.cancel_command = cancel_command
-    _ = core
