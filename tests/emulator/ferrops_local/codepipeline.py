@@ -264,8 +264,9 @@ class Execution:
                 time.sleep(SETTINGS.continuation_delay)
                 continue
             self._set_action(stage, action["name"], status="Succeeded", **fields)
-            for out in action.get("outputArtifacts") or []:
-                self.artifacts[out["name"]] = job.data["outputArtifacts"][0] | {"name": out["name"]}
+            # Later actions read each output where this job was told to write it.
+            for out in job.data["outputArtifacts"]:
+                self.artifacts[out["name"]] = out
             return None
 
     def _new_job(self, stage: str, action: dict, config: dict, continuation: str | None) -> Job:
