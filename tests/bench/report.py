@@ -149,29 +149,23 @@ def main():
     add("")
     open(os.path.join(docs, "performance.md"), "w").write("\n".join(lines))
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     labels = [r for r, *_ in verdicts]
     x = range(len(labels))
     w = 0.38
-    ours_cold = [med(rows[(r, "ours")], "init_plus_first_ms") for r in labels]
-    peer_cold = [med(rows[(r, "peer")], "init_plus_first_ms") for r in labels]
-    ax1.bar([i - w / 2 for i in x], ours_cold, w, label="ours (Rust)", color="#b7410e")
-    ax1.bar([i + w / 2 for i in x], peer_cold, w, label="peer (Python)", color="#3572a5")
-    ax1.axhline(med(base, "init_plus_first_ms"), color="gray", linestyle="--", label="baseline echo")
-    ax1.set_yscale("log")
-    ax1.set_ylabel("init + first invocation, ms (log)")
-    ax1.set_xticks(list(x), labels)
-    ax1.set_title("Cold start")
-    ax1.legend()
-    ours_rss = [med(rows[(r, "ours")], "peak_rss_mb") for r in labels]
-    peer_rss = [med(rows[(r, "peer")], "peak_rss_mb") for r in labels]
-    ax2.bar([i - w / 2 for i in x], ours_rss, w, label="ours (Rust)", color="#b7410e")
-    ax2.bar([i + w / 2 for i in x], peer_rss, w, label="peer (Python)", color="#3572a5")
-    ax2.axhline(med(base, "peak_rss_mb"), color="gray", linestyle="--", label="baseline echo")
-    ax2.set_ylabel("peak RSS, MB")
-    ax2.set_xticks(list(x), labels)
-    ax2.set_title("Memory")
-    ax2.legend()
+    panels = [("init_plus_first_ms", "init + first invocation, ms (log)", "Cold start", "log"),
+              ("peak_rss_mb", "peak RSS, MB", "Memory", "linear")]
+    for ax, (key, ylabel, title, scale) in zip(axes, panels):
+        ax.bar([i - w / 2 for i in x], [med(rows[(r, "ours")], key) for r in labels], w, label="ours (Rust)",
+               color="#b7410e")
+        ax.bar([i + w / 2 for i in x], [med(rows[(r, "peer")], key) for r in labels], w, label="peer (Python)",
+               color="#3572a5")
+        ax.axhline(med(base, key), color="gray", linestyle="--", label="baseline echo")
+        ax.set_yscale(scale)
+        ax.set_ylabel(ylabel)
+        ax.set_xticks(list(x), labels)
+        ax.set_title(title)
+        ax.legend()
     fig.tight_layout()
     fig.savefig(os.path.join(docs, "performance.png"), dpi=110)
     print("\n".join(lines[lines.index("## Summary (medians)"):lines.index("## Every figure: min / median / max")]))
