@@ -146,9 +146,11 @@ deploy_local() { # stage
     --template "$FERROPS_ROOT/infra/sample-pipeline.yaml" --param "VpcId=$vpc" --param "SubnetId=$subnet" --yes
 }
 
-# Starts `cargo lambda watch` with the environment the stage's functions were deployed with.
+# Starts `cargo lambda watch` with the environment the stage's functions were deployed with,
+# after building the debug binaries it serves, so the first invocation does not wait for them.
 start_watch() { # stage
   local stage="$1" env_file log f
+  cargo build --locked $(printf -- '-p %s ' "${FUNCTIONS[@]}")
   env_file="$FERROPS_ROOT/target/watch-$stage.env"
   log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/cargo-lambda-watch.log"
   : >"$env_file"
@@ -171,6 +173,16 @@ print("\n".join(f"{k}={v}" for k, v in sorted(env.items())))
   WATCH_PID=$!
   wait_tcp "$LAMBDA_ENDPOINT" 120 || { tail -20 "$log" >&2; die "cargo lambda watch did not start (log: $log)"; }
   say "cargo lambda watch on $LAMBDA_ENDPOINT (pid $WATCH_PID, log $log)"
+}
+
+# A local stage from scratch: a fresh local AWS with its state in STATE_DIR, infra/ deployed into
+# it, and cargo lambda watch serving the functions.
+start_local_stage() { # stage state_dir
+  rm -rf "$2"
+  start_local_aws "$2"
+  say "deploy infra/ into it (scripts/deploy --endpoint-url $LOCAL_AWS_ENDPOINT)"
+  deploy_local "$1"
+  start_watch "$1"
 }
 
 # Stops what start_local_aws and start_watch started, children included.
