@@ -19,8 +19,8 @@ use aws_sdk_codepipeline::types::{
 use aws_sdk_ssm::operation::get_parameter::GetParameterOutput;
 use aws_sdk_ssm::types::Parameter;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use ferrops::alexa::skill::{Skill, SkillIds};
-use ferrops::alexa::{RequestEnvelope, ResponseEnvelope};
+use ferrops_alexa::skill::{Skill, SkillIds};
+use ferrops_alexa::{RequestEnvelope, ResponseEnvelope};
 use ferrops::sts::{AssumeRoleProvider, CrossAccount};
 use ferrops_tests::{create_table, emulator, fixture, unique};
 use serde_json::{Value, json};
@@ -241,8 +241,8 @@ fn every_fixture_parses_and_keeps_its_fields() {
             assert_eq!(env.application_id(), Some(SKILL));
             if let Some(i) = raw["request"]["intent"]["name"].as_str() {
                 let parsed = match &env.request {
-                    ferrops::alexa::Request::Intent(r)
-                    | ferrops::alexa::Request::CanFulfillIntent(r) => Some(r.intent.name.as_str()),
+                    ferrops_alexa::Request::Intent(r)
+                    | ferrops_alexa::Request::CanFulfillIntent(r) => Some(r.intent.name.as_str()),
                     _ => None,
                 };
                 assert_eq!(parsed, Some(i), "{}", path.display());
@@ -273,7 +273,7 @@ async fn facts_are_told_with_a_card_and_an_offer_of_another_in_every_locale() {
             let s = speech(&r);
             let told = facts
                 .iter()
-                .position(|f| s.contains(&ferrops::alexa::ssml::escape(f)))
+                .position(|f| s.contains(&ferrops_alexa::ssml::escape(f)))
                 .unwrap_or_else(|| panic!("{locale}/{name}: no fact in {s}"));
             assert!(s.starts_with("<speak>"), "{s}");
             assert_eq!(r.reprompt_text(), Some(text(locale, "ANOTHER").as_str()));

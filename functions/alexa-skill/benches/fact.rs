@@ -7,7 +7,7 @@
 
 use alexa_skill::adapters::{codepipeline::CodePipeline, ssm::OperatorsParameter};
 use alexa_skill::ports::Services;
-use ferrops::alexa::skill::SkillIds;
+use ferrops_alexa::skill::SkillIds;
 use ferrops::sts::{AssumeRoleProvider, CrossAccount};
 use std::time::Instant;
 

@@ -4,10 +4,10 @@
 use crate::facts;
 use crate::pipeline::{PendingApproval, pending_approvals, status_speech};
 use crate::ports::{Decided, OperatorDirectory, Pipelines, Services};
-use ferrops::alexa::i18n::Strings;
-use ferrops::alexa::request::{Confirmation, Intent, Request};
-use ferrops::alexa::skill::{BoxFuture, Handler, Input, SkillError};
-use ferrops::alexa::{
+use ferrops_alexa::i18n::Strings;
+use ferrops_alexa::request::{Confirmation, Intent, Request};
+use ferrops_alexa::skill::{BoxFuture, Handler, Input, SkillError};
+use ferrops_alexa::{
     CanFulfill, CanFulfillSlot, Directive, ResponseBuilder, ResponseEnvelope, Ssml,
 };
 use serde_json::{Value, json};

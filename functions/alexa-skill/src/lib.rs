@@ -2,7 +2,7 @@
 //! CodePipeline: pipeline status, and manual approvals with confirmation.
 //!
 //! [`facts`], [`pipeline`] and [`operators`] are the pure core; [`handlers`] are the skill's
-//! handlers on the `ferrops::alexa` framework, over the ports in [`ports`] implemented by
+//! handlers on the `ferrops_alexa` framework, over the ports in [`ports`] implemented by
 //! [`adapters`].
 
 pub mod adapters;
@@ -12,9 +12,9 @@ pub mod operators;
 pub mod pipeline;
 pub mod ports;
 
-use ferrops::alexa::i18n::{Catalog, CatalogError};
-use ferrops::alexa::skill::{Refused, Skill, SkillIds};
-use ferrops::alexa::{RequestEnvelope, ResponseBuilder, ResponseEnvelope};
+use ferrops_alexa::i18n::{Catalog, CatalogError};
+use ferrops_alexa::skill::{Refused, Skill, SkillIds};
+use ferrops_alexa::{RequestEnvelope, ResponseBuilder, ResponseEnvelope};
 use lambda_runtime::Diagnostic;
 use ports::{OperatorDirectory, Pipelines, Services};
 
@@ -52,7 +52,7 @@ pub fn skill<P: Pipelines + 'static, O: OperatorDirectory + 'static>(
 /// The reply to a payload that is not an Alexa request at all.
 pub fn unreadable_request() -> ResponseEnvelope {
     ResponseBuilder::new()
-        .speak(ferrops::alexa::skill::LAST_RESORT)
+        .speak(ferrops_alexa::skill::LAST_RESORT)
         .end_session(true)
         .build()
 }

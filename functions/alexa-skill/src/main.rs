@@ -5,7 +5,7 @@ use alexa_skill::adapters::{
     codepipeline::CodePipeline, dynamodb::SkillTable, ssm::OperatorsParameter,
 };
 use alexa_skill::ports::Services;
-use ferrops::alexa::skill::SkillIds;
+use ferrops_alexa::skill::SkillIds;
 use ferrops::env::optional;
 use ferrops::sts::{AssumeRoleProvider, CrossAccount, RoleSpec};
 use lambda_runtime::{LambdaEvent, service_fn};

@@ -1,7 +1,7 @@
 //! What `GetPipelineState` says, as the skill speaks it, and which approvals are waiting.
 
-use ferrops::alexa::Ssml;
-use ferrops::alexa::i18n::Strings;
+use ferrops_alexa::Ssml;
+use ferrops_alexa::i18n::Strings;
 
 /// One action's latest execution.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -142,7 +142,7 @@ pub fn status_speech(strings: &Strings<'_>, view: &PipelineView) -> Ssml {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ferrops::alexa::i18n::Catalog;
+    use ferrops_alexa::i18n::Catalog;
 
     fn catalog() -> Catalog {
         Catalog::from_json(

@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use ferrops::AwsFailure;
-use ferrops::alexa::skill::{BoxFuture, PersistenceAdapter, SkillError};
+use ferrops_alexa::skill::{BoxFuture, PersistenceAdapter, SkillError};
 use serde_json::{Map, Value};
 
 /// The `SKILL_TABLE` table.

@@ -1,6 +1,6 @@
 //! The request envelope Alexa sends.
 
-use crate::Secret;
+use ferrops::Secret;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;

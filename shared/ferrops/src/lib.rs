@@ -6,7 +6,6 @@
 //! length-limit helpers for AWS API fields ([`text`]).
 #![deny(missing_docs)]
 
-pub mod alexa;
 pub mod env;
 pub mod error;
 pub mod event;

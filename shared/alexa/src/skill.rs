@@ -6,9 +6,9 @@
 //! Alexa's limits. Anything that fails on the way becomes a spoken apology; only a request for
 //! another skill is refused outright.
 
-use super::i18n::{Catalog, Strings};
-use super::request::{Request, RequestEnvelope};
-use super::response::{LIMITS, LimitError, Limits, ResponseBuilder, ResponseEnvelope};
+use crate::i18n::{Catalog, Strings};
+use crate::request::{Request, RequestEnvelope};
+use crate::response::{LIMITS, LimitError, Limits, ResponseBuilder, ResponseEnvelope};
 use serde_json::{Map, Value};
 use std::future::Future;
 use std::pin::Pin;

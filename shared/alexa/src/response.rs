@@ -1,6 +1,6 @@
 //! The response envelope, built and checked against Alexa's limits before it is returned.
 
-use super::ssml::Ssml;
+use crate::ssml::Ssml;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

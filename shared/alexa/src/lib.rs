@@ -1,7 +1,7 @@
 //! A typed Alexa Skills Kit model and a small skill framework.
 //!
 //! - [`request`]: the request envelope. Unknown request types and unknown fields never fail
-//!   parsing; secrets in it (`apiAccessToken`, account-linking tokens) are [`crate::Secret`]s.
+//!   parsing; secrets in it (`apiAccessToken`, account-linking tokens) are [`ferrops::Secret`]s.
 //! - [`ssml`] and [`response`]: replies, with every text placed into SSML escaped and the
 //!   Alexa size limits checked before anything is returned.
 //! - [`i18n`]: per-locale strings with an explicit fallback chain.
