@@ -97,9 +97,86 @@ impl AwsFailure {
             message,
         }
     }
+}
 
-    /// True when the error code is `code`.
-    pub fn has_code(&self, code: &str) -> bool {
-        self.code.as_deref() == Some(code)
+/// Turns an SDK call's result into ours: [`AwsFailure`] on error, with one service error
+/// optionally treated as an expected answer rather than a failure.
+pub trait SdkResultExt<T, E> {
+    /// The output, or the classified failure of `operation`.
+    fn or_failure(self, operation: &'static str) -> Result<T, AwsFailure>;
+
+    /// `Some(output)`; `None` when the service answered with an error that `expected` accepts
+    /// (a failed condition, a parameter that does not exist yet); otherwise the classified
+    /// failure of `operation`.
+    fn unless(
+        self,
+        operation: &'static str,
+        expected: impl FnOnce(&E) -> bool,
+    ) -> Result<Option<T>, AwsFailure>;
+}
+
+impl<T, E> SdkResultExt<T, E> for Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    fn or_failure(self, operation: &'static str) -> Result<T, AwsFailure> {
+        self.map_err(|e| AwsFailure::from_sdk(operation, e))
+    }
+
+    fn unless(
+        self,
+        operation: &'static str,
+        expected: impl FnOnce(&E) -> bool,
+    ) -> Result<Option<T>, AwsFailure> {
+        match self {
+            Ok(out) => Ok(Some(out)),
+            Err(e) if e.as_service_error().is_some_and(expected) => Ok(None),
+            Err(e) => Err(AwsFailure::from_sdk(operation, e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+    use aws_smithy_runtime_api::http::StatusCode;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::error::ErrorMetadata;
+
+    fn service_error(code: &str, status: u16) -> SdkError<GetCallerIdentityError, HttpResponse> {
+        SdkError::service_error(
+            GetCallerIdentityError::generic(
+                ErrorMetadata::builder().code(code).message("m").build(),
+            ),
+            HttpResponse::new(StatusCode::try_from(status).unwrap(), SdkBody::empty()),
+        )
+    }
+
+    #[test]
+    fn failures_are_classified_by_code_and_status() {
+        let class = |code, status| {
+            AwsFailure::from_sdk("sts:GetCallerIdentity", service_error(code, status)).class
+        };
+        assert_eq!(class("AccessDenied", 403), FailureClass::AccessDenied);
+        assert_eq!(class("ThrottlingException", 400), FailureClass::Unavailable);
+        assert_eq!(class("InternalFailure", 500), FailureClass::Unavailable);
+        assert_eq!(class("ValidationError", 400), FailureClass::Rejected);
+    }
+
+    #[test]
+    fn unless_turns_only_the_expected_error_into_none() {
+        let expected = |e: &GetCallerIdentityError| e.meta().code() == Some("NotFound");
+        let ok: Result<u8, _> = Ok(7);
+        assert_eq!(ok.unless("op", expected).unwrap(), Some(7));
+        let gone: Result<u8, _> = Err(service_error("NotFound", 400));
+        assert_eq!(gone.unless("op", expected).unwrap(), None);
+        let other: Result<u8, _> = Err(service_error("AccessDenied", 403));
+        let f = other.unless("sts:GetCallerIdentity", expected).unwrap_err();
+        assert_eq!(f.class, FailureClass::AccessDenied);
+        assert_eq!(
+            f.to_string(),
+            "sts:GetCallerIdentity failed: AccessDenied: m"
+        );
     }
 }

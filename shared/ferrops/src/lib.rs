@@ -6,6 +6,11 @@
 //! length-limit helpers for AWS API fields ([`text`]).
 #![deny(missing_docs)]
 
+pub mod arn;
+pub mod clock;
+pub mod compliance;
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 pub mod env;
 pub mod error;
 pub mod event;
@@ -17,5 +22,11 @@ pub mod telemetry;
 pub mod text;
 
 pub use error::Error;
-pub use failure::{AwsFailure, FailureClass};
+pub use failure::{AwsFailure, FailureClass, SdkResultExt};
 pub use secret::Secret;
+
+#[doc(hidden)]
+pub mod __private {
+    //! What [`lambda_error!`](crate::lambda_error) expands to, so callers need no imports.
+    pub use lambda_runtime::Diagnostic;
+}
