@@ -87,7 +87,11 @@ async fn setup() -> (Notifications<Table, Topic>, Inbox, String) {
         .send()
         .await
         .unwrap();
-    let n = compliance_notifier::notifications(&sdk, table.clone(), topic);
+    let config = compliance_notifier::Config {
+        findings_table: table.clone(),
+        topic_arn: topic,
+    };
+    let n = compliance_notifier::notifications(&sdk, config);
     (n, Inbox { sqs, url }, table)
 }
 
@@ -345,5 +349,8 @@ async fn other_events_are_refused_clearly() {
     let err = n.handle(ev, NOW).await.unwrap_err();
     assert!(err.to_string().contains("unsupported event"), "{err}");
     let err = n.handle(json!({"detail": {}}), NOW).await.unwrap_err();
-    assert!(err.to_string().contains("malformed event"), "{err}");
+    assert!(
+        err.to_string().contains("malformed EventBridge event"),
+        "{err}"
+    );
 }

@@ -1,5 +1,6 @@
 //! The "Config Rules Compliance Change" event and the pure decisions about it.
 
+use ferrops::compliance::Compliance;
 use serde::Deserialize;
 
 /// The `detail` of a "Config Rules Compliance Change" event.
@@ -31,8 +32,8 @@ pub struct ComplianceChangeDetail {
 pub struct EvaluationResult {
     /// Which resource and when.
     pub evaluation_result_identifier: Option<ResultIdentifier>,
-    /// `COMPLIANT`, `NON_COMPLIANT`, `NOT_APPLICABLE` or `INSUFFICIENT_DATA`.
-    pub compliance_type: String,
+    /// The result.
+    pub compliance_type: Compliance,
     /// When Config recorded the result.
     pub result_recorded_time: Option<String>,
     /// The rule's explanation.
@@ -71,9 +72,9 @@ pub struct Finding {
     /// The resource ID.
     pub resource_id: String,
     /// The latest result.
-    pub compliance: String,
+    pub compliance: Compliance,
     /// The result before the latest one, if known.
-    pub previous: Option<String>,
+    pub previous: Option<Compliance>,
     /// The rule's explanation.
     pub annotation: String,
     /// The evaluation's ordering time, in milliseconds since the epoch: newer results win.
@@ -123,11 +124,12 @@ impl Transition {
 }
 
 /// The transition from `previous` to `new`, if it is one admins are told about.
-pub fn transition(previous: Option<&str>, new: &str) -> Option<Transition> {
+pub fn transition(previous: Option<Compliance>, new: Compliance) -> Option<Transition> {
+    use Compliance::{Compliant, NonCompliant, NotApplicable};
     match (previous, new) {
-        (Some("NON_COMPLIANT"), "NON_COMPLIANT") => None,
-        (_, "NON_COMPLIANT") => Some(Transition::NewlyNonCompliant),
-        (Some("NON_COMPLIANT"), "COMPLIANT" | "NOT_APPLICABLE") => Some(Transition::Fixed),
+        (Some(NonCompliant), NonCompliant) => None,
+        (_, NonCompliant) => Some(Transition::NewlyNonCompliant),
+        (Some(NonCompliant), Compliant | NotApplicable) => Some(Transition::Fixed),
         _ => None,
     }
 }
@@ -163,8 +165,8 @@ impl ComplianceChangeDetail {
             rule: self.config_rule_name.clone(),
             resource_type,
             resource_id: self.resource_id.clone(),
-            compliance: new.compliance_type.clone(),
-            previous: self.old_compliance().map(str::to_string),
+            compliance: new.compliance_type,
+            previous: self.old_compliance(),
             annotation: new.annotation.clone().unwrap_or_default(),
             ordering_ms,
             changed_at: now,
@@ -173,46 +175,43 @@ impl ComplianceChangeDetail {
     }
 
     /// The previous result Config reported, if any.
-    pub fn old_compliance(&self) -> Option<&str> {
+    pub fn old_compliance(&self) -> Option<Compliance> {
         self.old_evaluation_result
             .as_ref()
-            .map(|o| o.compliance_type.as_str())
+            .map(|o| o.compliance_type)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Compliance::*;
 
     #[test]
     fn only_new_non_compliance_and_fixes_are_transitions() {
         let cases = [
-            (None, "NON_COMPLIANT", Some(Transition::NewlyNonCompliant)),
+            (None, NonCompliant, Some(Transition::NewlyNonCompliant)),
             (
-                Some("COMPLIANT"),
-                "NON_COMPLIANT",
+                Some(Compliant),
+                NonCompliant,
                 Some(Transition::NewlyNonCompliant),
             ),
             (
-                Some("NOT_APPLICABLE"),
-                "NON_COMPLIANT",
+                Some(NotApplicable),
+                NonCompliant,
                 Some(Transition::NewlyNonCompliant),
             ),
             (
-                Some("INSUFFICIENT_DATA"),
-                "NON_COMPLIANT",
+                Some(InsufficientData),
+                NonCompliant,
                 Some(Transition::NewlyNonCompliant),
             ),
-            (Some("NON_COMPLIANT"), "NON_COMPLIANT", None),
-            (Some("NON_COMPLIANT"), "COMPLIANT", Some(Transition::Fixed)),
-            (
-                Some("NON_COMPLIANT"),
-                "NOT_APPLICABLE",
-                Some(Transition::Fixed),
-            ),
-            (None, "COMPLIANT", None),
-            (Some("COMPLIANT"), "NOT_APPLICABLE", None),
-            (Some("NON_COMPLIANT"), "INSUFFICIENT_DATA", None),
+            (Some(NonCompliant), NonCompliant, None),
+            (Some(NonCompliant), Compliant, Some(Transition::Fixed)),
+            (Some(NonCompliant), NotApplicable, Some(Transition::Fixed)),
+            (None, Compliant, None),
+            (Some(Compliant), NotApplicable, None),
+            (Some(NonCompliant), InsufficientData, None),
         ];
         for (old, new, want) in cases {
             assert_eq!(transition(old, new), want, "{old:?} -> {new}");

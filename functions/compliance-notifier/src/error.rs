@@ -1,15 +1,15 @@
 //! The function's errors.
 
+use ferrops::event::MalformedEvent;
 use ferrops::{AwsFailure, FailureClass};
-use lambda_runtime::Diagnostic;
 
 /// Why an event was not handled. EventBridge's asynchronous invocation retries these, and the
 /// ledger makes the retry safe: a notice decided but not published is published then.
 #[derive(thiserror::Error)]
 pub enum NotifierError {
     /// The payload is not an EventBridge event this function understands.
-    #[error("malformed event: {0}")]
-    InvalidEvent(String),
+    #[error(transparent)]
+    InvalidEvent(#[from] MalformedEvent),
     /// An EventBridge event of another kind.
     #[error(
         "unsupported event {detail_type:?} from {source_name:?}: expected \"Config Rules Compliance Change\" from aws.config or \"Scheduled Event\" from aws.events"
@@ -25,23 +25,16 @@ pub enum NotifierError {
     Aws(#[from] AwsFailure),
 }
 
-impl std::fmt::Debug for NotifierError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self}")
-    }
-}
-
-impl From<NotifierError> for Diagnostic {
-    fn from(e: NotifierError) -> Self {
-        let error_type = match &e {
+impl NotifierError {
+    /// The Lambda `errorType`: what an operator looks for in the function's error metrics.
+    pub fn error_type(&self) -> &'static str {
+        match self {
             NotifierError::InvalidEvent(_) => "InvalidEvent",
             NotifierError::Unsupported { .. } => "UnsupportedEvent",
             NotifierError::Aws(f) if f.class == FailureClass::AccessDenied => "AccessDenied",
             NotifierError::Aws(_) => "AwsError",
-        };
-        Diagnostic {
-            error_type: error_type.to_string(),
-            error_message: e.to_string(),
         }
     }
 }
+
+ferrops::lambda_error!(NotifierError);

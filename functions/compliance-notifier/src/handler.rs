@@ -5,7 +5,7 @@ use crate::error::NotifierError;
 use crate::notice::{digest_notice, transition_notice};
 use crate::ports::{Findings, Notifier, Stored};
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
-use ferrops::event::redacted_serde_error;
+use ferrops::event::decode;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -13,6 +13,11 @@ use std::collections::BTreeMap;
 pub const COMPLIANCE_CHANGE: &str = "Config Rules Compliance Change";
 /// The `detail-type` of EventBridge schedules.
 pub const SCHEDULED: &str = "Scheduled Event";
+
+/// What `InvalidEvent` errors call a payload that is not an EventBridge event.
+const EVENTBRIDGE_EVENT: &str = "EventBridge event";
+/// What they call a compliance change whose `detail` has the wrong shape.
+const COMPLIANCE_CHANGE_DETAIL: &str = "compliance change detail";
 
 /// What an invocation did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,17 +56,10 @@ impl<F: Findings + Sync, N: Notifier + Sync> Notifications<F, N> {
         event: serde_json::Value,
         now: i64,
     ) -> Result<Response, NotifierError> {
-        let ev: EventBridgeEvent<serde_json::Value> = serde_json::from_value(event)
-            .map_err(|e| NotifierError::InvalidEvent(redacted_serde_error(&e)))?;
+        let ev: EventBridgeEvent<serde_json::Value> = decode(EVENTBRIDGE_EVENT, event)?;
         match (ev.detail_type.as_str(), ev.source.as_str()) {
             (COMPLIANCE_CHANGE, "aws.config") => {
-                let detail: ComplianceChangeDetail =
-                    serde_json::from_value(ev.detail).map_err(|e| {
-                        NotifierError::InvalidEvent(format!(
-                            "compliance change detail: {}",
-                            redacted_serde_error(&e)
-                        ))
-                    })?;
+                let detail: ComplianceChangeDetail = decode(COMPLIANCE_CHANGE_DETAIL, ev.detail)?;
                 self.change(&detail, now).await
             }
             (SCHEDULED, "aws.events") => self.digest(now).await,
@@ -77,7 +75,7 @@ impl<F: Findings + Sync, N: Notifier + Sync> Notifications<F, N> {
         f: &crate::change::Finding,
         t: Transition,
     ) -> Result<Response, NotifierError> {
-        let notice = transition_notice(f, t, f.previous.as_deref());
+        let notice = transition_notice(f, t, f.previous);
         let message_id = self.notifier.publish(&notice).await?;
         self.findings.clear_pending(&f.key(), f.ordering_ms).await?;
         tracing::info!(rule = %f.rule, resource = %f.resource_id, account = %f.account, transition = t.as_str(), message_id, "notified");
@@ -107,11 +105,11 @@ impl<F: Findings + Sync, N: Notifier + Sync> Notifications<F, N> {
         }
         let previous = old
             .as_ref()
-            .map(|o| o.compliance.clone())
-            .or_else(|| detail.old_compliance().map(str::to_string));
-        let t = transition(previous.as_deref(), &new.compliance);
+            .map(|o| o.compliance)
+            .or_else(|| detail.old_compliance());
+        let t = transition(previous, new.compliance);
         new.changed_at = match &old {
-            Some(o) if previous.as_deref() == Some(new.compliance.as_str()) => o.changed_at,
+            Some(o) if previous == Some(new.compliance) => o.changed_at,
             _ => now,
         };
         new.previous = previous;
@@ -145,3 +143,6 @@ impl<F: Findings + Sync, N: Notifier + Sync> Notifications<F, N> {
         Ok(Response::Digest { messages })
     }
 }
+
+#[cfg(test)]
+mod tests;

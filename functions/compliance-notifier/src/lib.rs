@@ -18,10 +18,35 @@ use ferrops::sdk::SdkConfig;
 /// The handler wired to the SDK adapters.
 pub type SdkNotifications = handler::Notifications<Table, Topic>;
 
+/// The function's settings, read from the environment once at start-up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `FINDINGS_TABLE`: the DynamoDB findings ledger.
+    pub findings_table: String,
+    /// `FINDINGS_TOPIC_ARN`: the SNS topic admins subscribe to.
+    pub topic_arn: String,
+}
+
+impl Config {
+    /// Reads the settings; a missing variable is named with what it is for.
+    pub fn from_env() -> Result<Self, ferrops::env::EnvError> {
+        Ok(Self {
+            findings_table: ferrops::env::required(
+                "FINDINGS_TABLE",
+                "the DynamoDB findings ledger (partition key pk)",
+            )?,
+            topic_arn: ferrops::env::required(
+                "FINDINGS_TOPIC_ARN",
+                "the SNS topic admins subscribe to",
+            )?,
+        })
+    }
+}
+
 /// Builds every client once from `sdk`.
-pub fn notifications(sdk: &SdkConfig, table: String, topic_arn: String) -> SdkNotifications {
+pub fn notifications(sdk: &SdkConfig, config: Config) -> SdkNotifications {
     handler::Notifications {
-        findings: Table::new(aws_sdk_dynamodb::Client::new(sdk), table),
-        notifier: Topic::new(aws_sdk_sns::Client::new(sdk), topic_arn),
+        findings: Table::new(aws_sdk_dynamodb::Client::new(sdk), config.findings_table),
+        notifier: Topic::new(aws_sdk_sns::Client::new(sdk), config.topic_arn),
     }
 }

@@ -1,6 +1,7 @@
 //! What admins read: one message per transition, and a digest per account.
 
 use crate::change::{Finding, Transition};
+use ferrops::compliance::Compliance;
 use std::collections::BTreeMap;
 
 /// SNS subjects are at most 100 printable ASCII characters on one line.
@@ -66,7 +67,7 @@ fn iso(seconds: i64) -> String {
 }
 
 /// The message for one transition.
-pub fn transition_notice(f: &Finding, t: Transition, previous: Option<&str>) -> Notice {
+pub fn transition_notice(f: &Finding, t: Transition, previous: Option<Compliance>) -> Notice {
     let (tag, headline) = match t {
         Transition::NewlyNonCompliant => ("NON_COMPLIANT", "is now NON_COMPLIANT"),
         Transition::Fixed => ("FIXED", "is no longer NON_COMPLIANT"),
@@ -102,7 +103,7 @@ pub fn transition_notice(f: &Finding, t: Transition, previous: Option<&str>) -> 
         f.account,
         f.region,
         f.compliance,
-        previous.unwrap_or("not evaluated before"),
+        previous.map_or("not evaluated before", Compliance::as_str),
         console_link(&f.region, &f.resource_type, &f.resource_id),
     );
     Notice {
@@ -113,7 +114,7 @@ pub fn transition_notice(f: &Finding, t: Transition, previous: Option<&str>) -> 
         body,
         attributes: BTreeMap::from([
             ("account".to_string(), f.account.clone()),
-            ("compliance".to_string(), f.compliance.clone()),
+            ("compliance".to_string(), f.compliance.to_string()),
             ("rule".to_string(), f.rule.clone()),
             ("transition".to_string(), t.as_str().to_string()),
         ]),
@@ -131,7 +132,7 @@ pub fn digest_notice(account: &str, findings: &[&Finding], since: Option<i64>, n
     for f in findings {
         let e = per_rule.entry(f.rule.as_str()).or_default();
         e.1 += 1;
-        if f.compliance == "NON_COMPLIANT" {
+        if f.compliance == Compliance::NonCompliant {
             e.0 += 1;
             per_resource
                 .entry((
@@ -210,7 +211,7 @@ mod tests {
             rule: rule.into(),
             resource_type: "AWS::EC2::SecurityGroup".into(),
             resource_id: id.into(),
-            compliance: compliance.into(),
+            compliance: Compliance::parse(compliance).unwrap(),
             previous: None,
             annotation: "port 22 open to 0.0.0.0/0".into(),
             ordering_ms: 1_795_169_730_123,
@@ -224,7 +225,7 @@ mod tests {
         let n = transition_notice(
             &finding("incoming-ssh-disabled", "sg-0abc", "NON_COMPLIANT", 0),
             Transition::NewlyNonCompliant,
-            Some("COMPLIANT"),
+            Some(Compliance::Compliant),
         );
         assert_eq!(
             n.subject,
@@ -250,7 +251,7 @@ mod tests {
         let n = transition_notice(
             &finding("r", "sg-1", "COMPLIANT", 0),
             Transition::Fixed,
-            Some("NON_COMPLIANT"),
+            Some(Compliance::NonCompliant),
         );
         assert!(n.subject.starts_with("[FIXED] "));
         assert!(n.body.contains("no longer NON_COMPLIANT"));

@@ -45,3 +45,6 @@ pub trait Notifier {
     /// Publishes a notice; returns the message ID.
     fn publish(&self, notice: &Notice) -> impl Future<Output = Result<String, AwsFailure>> + Send;
 }
+
+#[cfg(test)]
+pub(crate) mod memory;

@@ -1,12 +1,32 @@
 //! Typed settings read from the environment once, at start-up.
 
-use crate::Error;
+/// A setting the function cannot start without is missing or unusable. The runtime reports it
+/// as an init error, before any event is taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvError {
+    /// A required variable is not set (or is empty).
+    #[error("environment variable {name} is required: {purpose}")]
+    Missing {
+        /// The variable's name.
+        name: &'static str,
+        /// What the variable is for, so the message tells the operator what to set.
+        purpose: &'static str,
+    },
+    /// A variable is set to a value that cannot be used.
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid {
+        /// The variable's name.
+        name: &'static str,
+        /// Why the value was refused.
+        reason: String,
+    },
+}
 
 /// Returns the value of a required variable, or an error that says what it is for.
-pub fn required(name: &'static str, purpose: &'static str) -> Result<String, Error> {
+pub fn required(name: &'static str, purpose: &'static str) -> Result<String, EnvError> {
     match std::env::var(name) {
         Ok(v) if !v.trim().is_empty() => Ok(v),
-        _ => Err(Error::MissingEnv { name, purpose }),
+        _ => Err(EnvError::Missing { name, purpose }),
     }
 }
 
@@ -16,18 +36,28 @@ pub fn optional(name: &str) -> Option<String> {
 }
 
 /// Parses an optional variable, or returns `default` when it is unset.
-pub fn parse_or<T>(name: &'static str, default: T) -> Result<T, Error>
+pub fn parse_or<T>(name: &'static str, default: T) -> Result<T, EnvError>
 where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,
 {
     match optional(name) {
         None => Ok(default),
-        Some(raw) => raw.trim().parse().map_err(|e: T::Err| Error::InvalidEnv {
-            name,
-            reason: format!("{raw:?} is not valid: {e}"),
-        }),
+        Some(raw) => parse_value(name, &raw),
     }
+}
+
+/// Parses `raw`, the value of `name`. The value is not echoed: a secret pasted into the wrong
+/// variable must not reach the init error.
+fn parse_value<T>(name: &'static str, raw: &str) -> Result<T, EnvError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    raw.trim().parse().map_err(|e: T::Err| EnvError::Invalid {
+        name,
+        reason: format!("not a valid value: {e}"),
+    })
 }
 
 /// The Lambda function's name, from the variable Lambda sets, or `fallback` outside Lambda.
@@ -45,6 +75,14 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("FERROPS_TEST_SURELY_UNSET"), "{msg}");
         assert!(msg.contains("the ledger table"), "{msg}");
+    }
+
+    #[test]
+    fn an_unparsable_value_is_named_but_not_echoed() {
+        let err = parse_value::<u32>("MAX_WAIT_SECONDS", "hunter2").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("MAX_WAIT_SECONDS"), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
     }
 
     #[test]

@@ -7,14 +7,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 /// Everything that can go wrong in the shared library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A required environment variable is not set (or is empty).
-    #[error("environment variable {name} is required: {purpose}")]
-    MissingEnv {
-        /// The variable's name.
-        name: &'static str,
-        /// What the variable is for, so the message tells the operator what to set.
-        purpose: &'static str,
-    },
+    /// A setting read at start-up is missing or unusable.
+    #[error(transparent)]
+    Env(#[from] crate::env::EnvError),
 
     /// An environment variable is set to a value that cannot be used.
     #[error("environment variable {name} is invalid: {reason}")]

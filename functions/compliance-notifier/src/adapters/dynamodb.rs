@@ -4,9 +4,9 @@
 use crate::change::{Finding, Transition};
 use crate::ports::{Findings, Stored};
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
-use ferrops::AwsFailure;
-use std::collections::HashMap;
+use ferrops::compliance::Compliance;
+use ferrops::dynamodb::{Item, n, number, s, string};
+use ferrops::{AwsFailure, SdkResultExt};
 
 /// The DynamoDB-backed ledger.
 #[derive(Debug, Clone)]
@@ -25,33 +25,21 @@ impl Table {
     }
 }
 
-fn s(v: &str) -> AttributeValue {
-    AttributeValue::S(v.to_string())
-}
-
-fn n(v: i64) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
-fn read(item: &HashMap<String, AttributeValue>) -> Option<Finding> {
-    let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
-    let num = |k: &str| {
-        item.get(k)
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok())
-    };
+/// The finding an item holds; `None` for an item that is not one we wrote.
+fn read(item: &Item) -> Option<Finding> {
+    let text = |k: &str| string(item, k).map(str::to_string);
     Some(Finding {
         account: text("account")?,
         region: text("region")?,
         rule: text("rule")?,
         resource_type: text("resource_type")?,
         resource_id: text("resource_id")?,
-        compliance: text("compliance")?,
-        previous: text("previous"),
+        compliance: string(item, "compliance").and_then(Compliance::parse)?,
+        previous: string(item, "previous").and_then(Compliance::parse),
         annotation: text("annotation").unwrap_or_default(),
-        ordering_ms: num("ordering_ms")?,
-        changed_at: num("changed_at").unwrap_or(0),
-        pending: text("pending").as_deref().and_then(Transition::parse),
+        ordering_ms: number(item, "ordering_ms")?,
+        changed_at: number(item, "changed_at").unwrap_or(0),
+        pending: string(item, "pending").and_then(Transition::parse),
     })
 }
 
@@ -65,7 +53,7 @@ impl Findings for Table {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| AwsFailure::from_sdk("dynamodb:GetItem", e))?;
+            .or_failure("dynamodb:GetItem")?;
         Ok(out.item().and_then(read))
     }
 
@@ -74,39 +62,38 @@ impl Findings for Table {
             .client
             .put_item()
             .table_name(&self.name)
-            .item("pk", s(&f.key()))
+            .item("pk", s(f.key()))
             .item("account", s(&f.account))
             .item("region", s(&f.region))
             .item("rule", s(&f.rule))
             .item("resource_type", s(&f.resource_type))
             .item("resource_id", s(&f.resource_id))
-            .item("compliance", s(&f.compliance))
+            .item("compliance", s(f.compliance.as_str()))
             .item("annotation", s(&f.annotation))
             .item("ordering_ms", n(f.ordering_ms))
             .item("changed_at", n(f.changed_at))
             .condition_expression("attribute_not_exists(pk) OR ordering_ms < :o")
             .expression_attribute_values(":o", n(f.ordering_ms));
         if let Some(p) = &f.previous {
-            call = call.item("previous", s(p));
+            call = call.item("previous", s(p.as_str()));
         }
         if let Some(t) = f.pending {
             call = call.item("pending", s(t.as_str()));
         }
-        match call.send().await {
-            Ok(_) => Ok(Stored::Written),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(Stored::Stale)
-            }
-            Err(e) => Err(AwsFailure::from_sdk("dynamodb:PutItem", e)),
-        }
+        let written = call.send().await.unless("dynamodb:PutItem", |e| {
+            e.is_conditional_check_failed_exception()
+        })?;
+        Ok(if written.is_some() {
+            Stored::Written
+        } else {
+            Stored::Stale
+        })
     }
 
     async fn clear_pending(&self, key: &str, ordering_ms: i64) -> Result<(), AwsFailure> {
-        let res = self
-            .client
+        // A failed condition means a newer result replaced this one; its own pending mark is
+        // not ours to clear.
+        self.client
             .update_item()
             .table_name(&self.name)
             .key("pk", s(key))
@@ -114,39 +101,30 @@ impl Findings for Table {
             .condition_expression("ordering_ms = :o")
             .expression_attribute_values(":o", n(ordering_ms))
             .send()
-            .await;
-        match res {
-            // A newer result replaced this one; its own pending mark is not ours to clear.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(AwsFailure::from_sdk("dynamodb:UpdateItem", e)),
-            Ok(_) => Ok(()),
-        }
+            .await
+            .unless("dynamodb:UpdateItem", |e| {
+                e.is_conditional_check_failed_exception()
+            })?;
+        Ok(())
     }
 
     async fn all(&self) -> Result<Vec<Finding>, AwsFailure> {
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.name)
+            .filter_expression("begins_with(pk, :p)")
+            .expression_attribute_values(":p", s("finding#"))
+            .into_paginator()
+            .send();
         let mut out = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.name)
-                .filter_expression("begins_with(pk, :p)")
-                .expression_attribute_values(":p", s("finding#"))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| AwsFailure::from_sdk("dynamodb:Scan", e))?;
-            out.extend(page.items().iter().filter_map(read));
-            match page.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => break,
-            }
+        while let Some(page) = pages.next().await {
+            out.extend(
+                page.or_failure("dynamodb:Scan")?
+                    .items()
+                    .iter()
+                    .filter_map(read),
+            );
         }
         Ok(out)
     }
@@ -156,27 +134,23 @@ impl Findings for Table {
             .client
             .get_item()
             .table_name(&self.name)
-            .key("pk", s(&format!("digest#{account}")))
+            .key("pk", s(format!("digest#{account}")))
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| AwsFailure::from_sdk("dynamodb:GetItem", e))?;
-        Ok(out
-            .item()
-            .and_then(|i| i.get("sent_at"))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|v| v.parse().ok()))
+            .or_failure("dynamodb:GetItem")?;
+        Ok(out.item().and_then(|i| number(i, "sent_at")))
     }
 
     async fn record_digest(&self, account: &str, at: i64) -> Result<(), AwsFailure> {
         self.client
             .put_item()
             .table_name(&self.name)
-            .item("pk", s(&format!("digest#{account}")))
+            .item("pk", s(format!("digest#{account}")))
             .item("sent_at", n(at))
             .send()
             .await
-            .map_err(|e| AwsFailure::from_sdk("dynamodb:PutItem", e))?;
+            .or_failure("dynamodb:PutItem")?;
         Ok(())
     }
 }

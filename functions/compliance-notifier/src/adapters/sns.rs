@@ -4,7 +4,7 @@ use crate::notice::Notice;
 use crate::ports::Notifier;
 use aws_sdk_sns::Client;
 use aws_sdk_sns::types::MessageAttributeValue;
-use ferrops::AwsFailure;
+use ferrops::{AwsFailure, SdkResultExt};
 
 /// Publishes to one topic.
 #[derive(Debug, Clone)]
@@ -39,10 +39,7 @@ impl Notifier for Topic {
                 .map_err(|e| AwsFailure::unbuildable("sns:Publish", e))?;
             call = call.message_attributes(k, attr);
         }
-        let out = call
-            .send()
-            .await
-            .map_err(|e| AwsFailure::from_sdk("sns:Publish", e))?;
+        let out = call.send().await.or_failure("sns:Publish")?;
         Ok(out.message_id().unwrap_or_default().to_string())
     }
 }
