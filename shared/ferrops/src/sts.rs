@@ -4,6 +4,7 @@
 //! STS is called through a client built from the function's own configuration, so it uses the
 //! regional STS endpoint of the function's region (the SDK's default), never the global one.
 
+use crate::arn::Arn;
 use crate::{Error, Secret};
 use aws_config::SdkConfig;
 use aws_config::identity::IdentityCache;
@@ -45,25 +46,25 @@ impl RoleSpec {
     /// Validates a role ARN (`arn:<partition>:iam::<12 digits>:role/<name>`) and an optional
     /// external ID (2..=1224 characters of `[\w+=,.@:/-]`, as STS requires).
     pub fn new(role_arn: &str, external_id: Option<&str>) -> Result<Self, Error> {
-        let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
-        let valid = parts.len() == 6
-            && parts[0] == "arn"
-            && parts[1].starts_with("aws")
-            && parts[2] == "iam"
-            && parts[3].is_empty()
-            && parts[4].len() == 12
-            && parts[4].bytes().all(|b| b.is_ascii_digit())
-            && parts[5].strip_prefix("role/").is_some_and(|name| {
-                !name.is_empty()
-                    && name
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_/-".contains(&b))
-            });
-        if !valid {
-            return Err(Error::InvalidRole(format!(
-                "{role_arn:?} is not a role ARN; expected arn:aws:iam::123456789012:role/NAME"
-            )));
-        }
+        let account = Arn::parse(role_arn)
+            .filter(|a| a.service == "iam" && a.region.is_empty())
+            .filter(|a| {
+                a.resource.strip_prefix("role/").is_some_and(|name| {
+                    !name.is_empty()
+                        && name
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_/-".contains(&b))
+                })
+            })
+            .and_then(|a| a.account_id());
+        let Some(account) = account else {
+            // The value is not echoed: a secret pasted into the wrong field must not reach a
+            // job result or a log.
+            return Err(Error::InvalidRole(
+                "the value is not a role ARN; expected arn:aws:iam::123456789012:role/NAME"
+                    .to_string(),
+            ));
+        };
         if let Some(x) = external_id {
             let ok_len = (2..=1224).contains(&x.chars().count());
             let ok_chars = x
@@ -78,7 +79,7 @@ impl RoleSpec {
         }
         Ok(Self {
             role_arn: role_arn.to_string(),
-            account: parts[4].to_string(),
+            account: account.to_string(),
             external_id: external_id.map(|x| Secret::new(x.to_string())),
         })
     }
@@ -261,7 +262,7 @@ impl Inner {
         if let Some(c) = &state.credentials {
             let usable = c
                 .expiry()
-                .is_none_or(|exp| exp > SystemTime::now() + REFRESH_MARGIN);
+                .is_none_or(|exp| exp > crate::clock::now() + REFRESH_MARGIN);
             if usable {
                 return Ok(c.clone());
             }
