@@ -229,5 +229,5 @@ fn eventbridge_fixtures_round_trip_through_aws_lambda_events() {
         (f.resource_type.as_str(), f.compliance.as_str()),
         ("AWS::EC2::SecurityGroup", "NON_COMPLIANT")
     );
-    assert_eq!(detail.old_compliance(), Some("COMPLIANT"));
+    assert_eq!(detail.old_compliance().map(|c| c.as_str()), Some("COMPLIANT"));
 }

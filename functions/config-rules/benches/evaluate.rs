@@ -18,14 +18,14 @@ use std::time::{Duration, Instant};
 /// A fixture event, its rule, raw parameters and context.
 type Case = (
     Value,
-    &'static dyn rules::Rule,
+    &'static rules::Rule,
     BTreeMap<String, String>,
     Context,
 );
 /// A decoded item, its rule, validated parameters and context.
 type Decoded = (
     ConfigurationItem,
-    &'static dyn rules::Rule,
+    &'static rules::Rule,
     rules::Params,
     Context,
 );
@@ -93,7 +93,7 @@ fn main() {
             };
             let params = rule.validate(raw).unwrap();
             black_box(verdict_for(
-                *rule,
+                rule,
                 &params,
                 item,
                 decoded.event_left_scope,
@@ -115,7 +115,7 @@ fn main() {
         .collect();
     let per_item = rate(Duration::from_millis(400), || {
         for (item, rule, params, ctx) in &decoded {
-            black_box(verdict_for(*rule, params, black_box(item), false, ctx));
+            black_box(verdict_for(rule, params, black_box(item), false, ctx));
         }
     }) * decoded.len() as f64;
 

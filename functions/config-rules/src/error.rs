@@ -1,15 +1,14 @@
 //! The function's errors: each reaches Config's invocation log with a deliberate `errorType`.
 
-use crate::event::EventError;
+use ferrops::event::MalformedEvent;
 use ferrops::{AwsFailure, FailureClass};
-use lambda_runtime::Diagnostic;
 
 /// Why an event got no evaluations.
 #[derive(thiserror::Error)]
 pub enum RuleError {
     /// The payload is not a Config rule event.
     #[error(transparent)]
-    InvalidEvent(#[from] EventError),
+    InvalidEvent(#[from] MalformedEvent),
     /// Neither the `rule` parameter nor `RULE` names a rule.
     #[error("no rule chosen: set the rule parameter \"rule\" (or the RULE environment variable) to one of {}", .known.join(", "))]
     NoRule {
@@ -88,15 +87,9 @@ fn describe(principal: &str, account: &str, f: &AwsFailure) -> String {
     }
 }
 
-impl std::fmt::Debug for RuleError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self}")
-    }
-}
-
 impl RuleError {
     /// The Lambda `errorType`.
-    pub fn error_type(&self) -> &'static str {
+    pub(crate) fn error_type(&self) -> &'static str {
         match self {
             RuleError::InvalidEvent(_) => "InvalidEvent",
             RuleError::NoRule { .. } | RuleError::UnknownRule { .. } => "UnknownRule",
@@ -114,11 +107,4 @@ impl RuleError {
     }
 }
 
-impl From<RuleError> for Diagnostic {
-    fn from(e: RuleError) -> Self {
-        Diagnostic {
-            error_type: e.error_type().to_string(),
-            error_message: e.to_string(),
-        }
-    }
-}
+ferrops::lambda_error!(RuleError);

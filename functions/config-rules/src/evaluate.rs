@@ -8,28 +8,28 @@ use aws_smithy_types::date_time::Format;
 use std::collections::BTreeSet;
 
 /// `Annotation` is at most 256 characters.
-pub const ANNOTATION_MAX: usize = 256;
+pub(crate) const ANNOTATION_MAX: usize = 256;
 /// `PutEvaluations` takes at most 100 evaluations per call.
-pub const BATCH_SIZE: usize = 100;
+pub(crate) const BATCH_SIZE: usize = 100;
 
 /// One evaluation, ready for `PutEvaluations`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
     /// The resource type.
-    pub resource_type: String,
+    pub(crate) resource_type: String,
     /// The resource ID.
-    pub resource_id: String,
+    pub(crate) resource_id: String,
     /// The result.
-    pub compliance: Compliance,
+    pub(crate) compliance: Compliance,
     /// Why; at most [`ANNOTATION_MAX`] characters, cut with a visible mark.
-    pub annotation: String,
+    pub(crate) annotation: String,
     /// The time the evaluation describes.
-    pub ordering: DateTime,
+    pub(crate) ordering: DateTime,
 }
 
 impl Evaluation {
     /// Builds an evaluation, fitting the annotation to Config's limit.
-    pub fn new(
+    pub(crate) fn new(
         resource_type: &str,
         resource_id: &str,
         verdict: Verdict,
@@ -46,15 +46,15 @@ impl Evaluation {
 }
 
 /// Parses an ISO 8601 time from an event; `fallback` when absent or unreadable.
-pub fn timestamp(s: Option<&str>, fallback: DateTime) -> DateTime {
+pub(crate) fn timestamp(s: Option<&str>, fallback: DateTime) -> DateTime {
     s.and_then(|s| DateTime::from_str(s, Format::DateTime).ok())
         .unwrap_or(fallback)
 }
 
 /// The verdict the generic cases decide without looking at the item: the resource left the
 /// scope, is deleted or unrecorded, or is of a type the rule does not evaluate.
-pub fn generic_verdict(
-    rule: &dyn Rule,
+pub(crate) fn generic_verdict(
+    rule: &Rule,
     resource_type: &str,
     status: &str,
     left_scope: bool,
@@ -64,7 +64,7 @@ pub fn generic_verdict(
             "The resource left the rule's scope.",
         ));
     }
-    if crate::item::GONE_STATUSES.contains(&status) {
+    if crate::item::is_gone(status) {
         return Some(Verdict::not_applicable(match status {
             "ResourceNotRecorded" => "Config no longer records this resource.",
             _ => "The resource was deleted.",
@@ -82,7 +82,7 @@ pub fn generic_verdict(
 
 /// The verdict for one item, with the generic cases decided before the rule is asked.
 pub fn verdict_for(
-    rule: &dyn Rule,
+    rule: &Rule,
     params: &Params,
     item: &ConfigurationItem,
     left_scope: bool,
@@ -95,7 +95,7 @@ pub fn verdict_for(
 /// Evaluations for an inventory, plus NOT_APPLICABLE for every previously evaluated resource
 /// that is no longer in it, so stale NON_COMPLIANT results do not linger.
 pub fn evaluate_inventory(
-    rule: &dyn Rule,
+    rule: &Rule,
     params: &Params,
     items: &[ConfigurationItem],
     previous: &[(String, String)],
@@ -134,6 +134,68 @@ pub fn evaluate_inventory(
     out
 }
 
+/// The resources one event evaluates, with everything read from the evaluated account.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Subject {
+    /// One resource whose verdict the event alone decides (deleted, out of scope, wrong type).
+    Decided {
+        resource_type: String,
+        resource_id: String,
+        verdict: Verdict,
+    },
+    /// One configuration item, reported under the type and ID the event named.
+    Item {
+        resource_type: String,
+        resource_id: String,
+        /// The item, from the event or fetched.
+        item: Box<ConfigurationItem>,
+        /// The event says the resource left the rule's scope.
+        left_scope: bool,
+    },
+    /// A periodic run: the inventory of the rule's types and the resources (type, ID) the rule
+    /// reported COMPLIANT or NON_COMPLIANT before.
+    Inventory {
+        items: Vec<ConfigurationItem>,
+        previous: Vec<(String, String)>,
+    },
+}
+
+/// Every evaluation of `subject`, ordered at `ordering`.
+pub(crate) fn evaluations(
+    rule: &Rule,
+    params: &Params,
+    subject: &Subject,
+    ctx: &Context,
+    ordering: DateTime,
+) -> Vec<Evaluation> {
+    match subject {
+        Subject::Decided {
+            resource_type,
+            resource_id,
+            verdict,
+        } => vec![Evaluation::new(
+            resource_type,
+            resource_id,
+            verdict.clone(),
+            ordering,
+        )],
+        Subject::Item {
+            resource_type,
+            resource_id,
+            item,
+            left_scope,
+        } => vec![Evaluation::new(
+            resource_type,
+            resource_id,
+            verdict_for(rule, params, item, *left_scope, ctx),
+            ordering,
+        )],
+        Subject::Inventory { items, previous } => {
+            evaluate_inventory(rule, params, items, previous, ctx, ordering)
+        }
+    }
+}
+
 /// Counts per result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -147,13 +209,15 @@ pub struct Tally {
 }
 
 /// Counts the results.
-pub fn tally(evals: &[Evaluation]) -> Tally {
+pub(crate) fn tally(evals: &[Evaluation]) -> Tally {
     let mut t = Tally::default();
     for e in evals {
         match e.compliance {
             Compliance::Compliant => t.compliant += 1,
             Compliance::NonCompliant => t.non_compliant += 1,
             Compliance::NotApplicable => t.not_applicable += 1,
+            // No verdict constructor makes it, and Config refuses it from a rule.
+            Compliance::InsufficientData => {}
         }
     }
     t
@@ -172,7 +236,7 @@ mod tests {
         .unwrap()
     }
 
-    fn ssh() -> (&'static dyn Rule, Params) {
+    fn ssh() -> (&'static Rule, Params) {
         let r = find("incoming-ssh-disabled").unwrap();
         (r, r.validate(&Default::default()).unwrap())
     }

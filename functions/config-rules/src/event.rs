@@ -3,7 +3,7 @@
 
 use crate::item::ConfigurationItem;
 use aws_lambda_events::event::config::ConfigEvent;
-use ferrops::event::redacted_serde_error;
+use ferrops::event::MalformedEvent;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -39,7 +39,7 @@ pub enum Trigger {
 
 impl Trigger {
     /// The `messageType` it came from.
-    pub fn message_type(&self) -> &'static str {
+    pub(crate) fn message_type(&self) -> &'static str {
         match self {
             Trigger::Change { .. } => "ConfigurationItemChangeNotification",
             Trigger::Oversized { .. } => "OversizedConfigurationItemChangeNotification",
@@ -56,33 +56,30 @@ pub struct RuleEvent {
     /// `ruleParameters`, every value as a string.
     pub parameters: BTreeMap<String, String>,
     /// The token `PutEvaluations` needs.
-    pub result_token: String,
+    pub(crate) result_token: String,
     /// The resource left the rule's scope.
     pub event_left_scope: bool,
     /// The role Config runs the rule with.
-    pub execution_role_arn: Option<String>,
+    pub(crate) execution_role_arn: Option<String>,
     /// The rule's name.
-    pub rule_name: String,
+    pub(crate) rule_name: String,
     /// The rule's ARN.
-    pub rule_arn: Option<String>,
+    pub(crate) rule_arn: Option<String>,
     /// The evaluated account.
-    pub account_id: String,
+    pub(crate) account_id: String,
 }
 
-/// The event is not a Config rule event we can act on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("malformed Config rule event: {0}")]
-pub struct EventError(pub String);
+/// What a payload that is not a Config rule event is reported as.
+const KIND: &str = "Config rule event";
 
-fn bad(msg: impl Into<String>) -> EventError {
-    EventError(msg.into())
+fn bad(msg: impl Into<String>) -> MalformedEvent {
+    MalformedEvent::new(KIND, msg)
 }
 
 impl RuleEvent {
     /// Decodes the raw invocation payload.
-    pub fn from_event(event: Value) -> Result<Self, EventError> {
-        let outer: ConfigEvent =
-            serde_json::from_value(event).map_err(|e| bad(redacted_serde_error(&e)))?;
+    pub fn from_event(event: Value) -> Result<Self, MalformedEvent> {
+        let outer: ConfigEvent = ferrops::event::decode(KIND, event)?;
         let invoking_text = outer
             .invoking_event
             .ok_or_else(|| bad("invokingEvent is missing"))?;
@@ -169,7 +166,7 @@ impl RuleEvent {
     }
 
     /// Whether `PutEvaluations` must run in test mode: the conventional test token.
-    pub fn test_mode(&self) -> bool {
+    pub(crate) fn test_mode(&self) -> bool {
         self.result_token == "TESTMODE"
     }
 }

@@ -37,19 +37,15 @@ pub struct ConfigurationItem {
     pub tags: BTreeMap<String, String>,
 }
 
-/// Statuses for which there is nothing left to evaluate.
-pub const GONE_STATUSES: &[&str] = &[
-    "ResourceDeleted",
-    "ResourceDeletedNotRecorded",
-    "ResourceNotRecorded",
-];
+/// Whether an item of `status` is deleted or no longer recorded: nothing is left to evaluate.
+pub(crate) fn is_gone(status: &str) -> bool {
+    matches!(
+        status,
+        "ResourceDeleted" | "ResourceDeletedNotRecorded" | "ResourceNotRecorded"
+    )
+}
 
 impl ConfigurationItem {
-    /// Whether the resource is deleted or no longer recorded.
-    pub fn is_gone(&self) -> bool {
-        GONE_STATUSES.contains(&self.status.as_str())
-    }
-
     /// Reads an item as a rule event carries it, or as the API returns it (the JSON names of
     /// `GetResourceConfigHistory`'s `ConfigurationItem`).
     pub fn from_json(v: &Value) -> Result<Self, String> {
@@ -110,7 +106,7 @@ impl ConfigurationItem {
 ///
 /// Some values are encoded twice (the S3 `AccessControlList` arrives as a JSON string holding a
 /// JSON string), so decoding repeats while the result is still a string holding a document.
-pub fn parse_nested(v: &Value) -> Value {
+pub(crate) fn parse_nested(v: &Value) -> Value {
     let mut current = v.clone();
     for _ in 0..3 {
         let Value::String(s) = &current else { break };
@@ -212,7 +208,7 @@ mod tests {
             let v =
                 json!({"resourceType": "t", "resourceId": "i", "configurationItemStatus": status});
             assert_eq!(
-                ConfigurationItem::from_json(&v).unwrap().is_gone(),
+                is_gone(&ConfigurationItem::from_json(&v).unwrap().status),
                 gone,
                 "{status}"
             );

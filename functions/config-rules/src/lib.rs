@@ -1,8 +1,9 @@
 //! `config-rules`: custom AWS Config rules in one binary.
 //!
-//! [`rules`] holds the rules, each a small unit; [`evaluate`] the generic, pure evaluation;
-//! [`item`] and [`event`] the event shapes; [`handler`] the invocation, over the ports in
-//! [`ports`] implemented by [`adapters`].
+//! The pure core: [`event`] decodes the Config rule event and [`item`] its configuration items;
+//! `plan` decides what an event needs; [`rules`] declares the rules, each with a plain
+//! function from an item to a verdict; [`evaluate`] does the generic evaluation. [`handler`]
+//! runs one invocation over the ports in [`ports`], which [`adapters`] implement with the SDK.
 
 pub mod adapters;
 pub mod error;
@@ -10,41 +11,22 @@ pub mod evaluate;
 pub mod event;
 pub mod handler;
 pub mod item;
+mod plan;
 pub mod ports;
 pub mod rules;
 
 use adapters::SdkAccounts;
 use ferrops::sdk::SdkConfig;
-use ferrops::sts::{AssumeRoleProvider, CrossAccount};
 
-/// The evaluator wired to the SDK adapters.
-pub type SdkEvaluator = handler::Evaluator<SdkAccounts>;
-
-/// Builds every client once from `sdk`.
+/// The evaluator over the SDK adapters, every client built once from `sdk`; assumed-role
+/// sessions are named after `function_name`.
 pub fn evaluator(
     sdk: &SdkConfig,
     function_name: &str,
     settings: handler::Settings,
-) -> SdkEvaluator {
-    let roles = AssumeRoleProvider::new(sdk, function_name);
+) -> handler::Evaluator<SdkAccounts> {
     handler::Evaluator {
-        accounts: SdkAccounts {
-            config: CrossAccount::new(
-                aws_sdk_config::Client::new(sdk),
-                roles.clone(),
-                aws_sdk_config::Client::new,
-            ),
-            ssm: CrossAccount::new(
-                aws_sdk_ssm::Client::new(sdk),
-                roles,
-                aws_sdk_ssm::Client::new,
-            ),
-        },
+        accounts: SdkAccounts::new(sdk, function_name),
         settings,
     }
-}
-
-/// The account in a Lambda function ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`).
-pub fn account_of_arn(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| a.len() == 12)
 }

@@ -1,3 +1,4 @@
+//! The `config-rules` Lambda; `config-rules --list` prints the rules instead.
 // The SDK futures nest deeper than rustc's default layout limit.
 #![recursion_limit = "256"]
 
@@ -13,24 +14,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         return Ok(());
     }
     ferrops::telemetry::init();
+    let settings = config_rules::handler::Settings::from_env();
     let sdk = ferrops::sdk::load().await;
-    let evaluator = config_rules::evaluator(
-        &sdk,
-        &ferrops::env::function_name("config-rules"),
-        config_rules::handler::Settings::from_env(),
-    );
-    let evaluator = &evaluator;
+    let function_name = ferrops::env::function_name("config-rules");
+    let evaluator = &config_rules::evaluator(&sdk, &function_name, settings);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {
-            let home = config_rules::account_of_arn(&event.context.invoked_function_arn)
-                .map(str::to_string);
-            evaluator
-                .handle(
-                    event.payload,
-                    home.as_deref(),
-                    aws_smithy_types::DateTime::from(std::time::SystemTime::now()),
-                )
-                .await
+            let home = ferrops::arn::account_of(&event.context.invoked_function_arn);
+            let now = aws_smithy_types::DateTime::from(ferrops::clock::now());
+            evaluator.handle(event.payload, home, now).await
         },
     ))
     .await

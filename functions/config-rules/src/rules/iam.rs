@@ -1,12 +1,21 @@
 //! `iam-policy-no-statements-with-admin-access`: customer managed policies must not allow
 //! `Action: "*"` on `Resource: "*"`.
 
-use super::{Context, Params, Rule, Verdict};
+use super::{Context, Needs, Params, Rule, TriggerKind, Verdict};
 use crate::item::ConfigurationItem;
 use serde_json::Value;
 
 /// Mirrors the managed rule IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS.
-pub struct NoAdminAccess;
+pub(crate) static NO_ADMIN_ACCESS: Rule = Rule {
+    name: "iam-policy-no-statements-with-admin-access",
+    description: "Customer managed IAM policies have no statement that allows Action \"*\" on Resource \"*\".",
+    resource_types: &["AWS::IAM::Policy"],
+    parameters: &[],
+    iam_actions: &[],
+    trigger: TriggerKind::Change,
+    needs: Needs::NOTHING,
+    check,
+};
 
 /// Config stores IAM policy documents URL-encoded.
 fn percent_decode(s: &str) -> String {
@@ -54,54 +63,43 @@ fn has_star(v: Option<&Value>) -> bool {
     }
 }
 
-impl Rule for NoAdminAccess {
-    fn name(&self) -> &'static str {
-        "iam-policy-no-statements-with-admin-access"
-    }
-    fn description(&self) -> &'static str {
-        "Customer managed IAM policies have no statement that allows Action \"*\" on Resource \"*\"."
-    }
-    fn resource_types(&self) -> &'static [&'static str] {
-        &["AWS::IAM::Policy"]
-    }
-    fn evaluate(&self, item: &ConfigurationItem, _: &Params, _: &Context) -> Verdict {
-        let name = item
-            .resource_name
-            .clone()
-            .unwrap_or_else(|| item.resource_id.clone());
-        let Some(doc) = document(item) else {
-            return Verdict::non_compliant(format!(
-                "Policy {name}: its default version's document could not be read, so admin access cannot be ruled out."
-            ));
-        };
-        let statements = match doc.get("Statement") {
-            Some(Value::Array(a)) => a.clone(),
-            Some(s @ Value::Object(_)) => vec![s.clone()],
-            _ => vec![],
-        };
-        let admin: Vec<String> = statements
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| {
-                s.get("Effect").and_then(Value::as_str) == Some("Allow")
-                    && has_star(s.get("Action"))
-                    && has_star(s.get("Resource"))
-            })
-            .map(|(i, s)| {
-                s.get("Sid")
-                    .and_then(Value::as_str)
-                    .map(|x| format!("{x:?}"))
-                    .unwrap_or_else(|| format!("#{}", i + 1))
-            })
-            .collect();
-        if admin.is_empty() {
-            Verdict::compliant(format!("Policy {name} grants no full admin access."))
-        } else {
-            Verdict::non_compliant(format!(
-                "Policy {name} allows Action \"*\" on Resource \"*\" in statement {}. Grant only the actions and resources needed.",
-                admin.join(", ")
-            ))
-        }
+fn check(item: &ConfigurationItem, _: &Params, _: &Context) -> Verdict {
+    let name = item
+        .resource_name
+        .clone()
+        .unwrap_or_else(|| item.resource_id.clone());
+    let Some(doc) = document(item) else {
+        return Verdict::non_compliant(format!(
+            "Policy {name}: its default version's document could not be read, so admin access cannot be ruled out."
+        ));
+    };
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(s @ Value::Object(_)) => vec![s.clone()],
+        _ => vec![],
+    };
+    let admin: Vec<String> = statements
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s.get("Effect").and_then(Value::as_str) == Some("Allow")
+                && has_star(s.get("Action"))
+                && has_star(s.get("Resource"))
+        })
+        .map(|(i, s)| {
+            s.get("Sid")
+                .and_then(Value::as_str)
+                .map(|x| format!("{x:?}"))
+                .unwrap_or_else(|| format!("#{}", i + 1))
+        })
+        .collect();
+    if admin.is_empty() {
+        Verdict::compliant(format!("Policy {name} grants no full admin access."))
+    } else {
+        Verdict::non_compliant(format!(
+            "Policy {name} allows Action \"*\" on Resource \"*\" in statement {}. Grant only the actions and resources needed.",
+            admin.join(", ")
+        ))
     }
 }
 
@@ -140,7 +138,7 @@ mod tests {
     }
 
     fn eval(doc: Value) -> Verdict {
-        NoAdminAccess.evaluate(&policy(doc), &Params::default(), &Context::default())
+        NO_ADMIN_ACCESS.evaluate(&policy(doc), &Params::default(), &Context::default())
     }
 
     #[test]
@@ -178,7 +176,7 @@ mod tests {
                 .to_string()
         ));
         assert_eq!(
-            NoAdminAccess
+            NO_ADMIN_ACCESS
                 .evaluate(&i, &Params::default(), &Context::default())
                 .compliance,
             Compliance::Compliant

@@ -1,5 +1,6 @@
-//! The rules: each is a small unit that declares what it checks and maps one configuration item
-//! plus parameters to a verdict. The generic work lives in [`crate::evaluate`].
+//! The rules: each is a declaration ([`Rule`]: name, resource types, parameters, IAM actions,
+//! trigger) plus a plain function from one configuration item and its parameters to a verdict.
+//! The generic work lives in [`crate::evaluate`].
 
 mod iam;
 mod instances;
@@ -9,49 +10,13 @@ mod tags;
 mod volumes;
 
 use crate::item::ConfigurationItem;
+use crate::ports::actions;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
-/// A compliance result a rule may report. Config accepts no other value from a rule
-/// (`INSUFFICIENT_DATA` is Config's own).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Compliance {
-    /// The resource complies.
-    Compliant,
-    /// The resource does not comply.
-    NonCompliant,
-    /// The rule does not apply to the resource.
-    NotApplicable,
-}
+pub use ferrops::compliance::Compliance;
 
-impl Compliance {
-    /// The API spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Compliance::Compliant => "COMPLIANT",
-            Compliance::NonCompliant => "NON_COMPLIANT",
-            Compliance::NotApplicable => "NOT_APPLICABLE",
-        }
-    }
-
-    /// Parses the API spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "COMPLIANT" => Some(Compliance::Compliant),
-            "NON_COMPLIANT" => Some(Compliance::NonCompliant),
-            "NOT_APPLICABLE" => Some(Compliance::NotApplicable),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Compliance {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A rule's answer for one resource.
+/// A rule's answer for one resource. Its constructors make only the results a rule may report:
+/// `INSUFFICIENT_DATA` is Config's own.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     /// The result.
@@ -62,21 +27,21 @@ pub struct Verdict {
 
 impl Verdict {
     /// A compliant verdict.
-    pub fn compliant(annotation: impl Into<String>) -> Self {
+    pub(crate) fn compliant(annotation: impl Into<String>) -> Self {
         Self {
             compliance: Compliance::Compliant,
             annotation: annotation.into(),
         }
     }
     /// A non-compliant verdict.
-    pub fn non_compliant(annotation: impl Into<String>) -> Self {
+    pub(crate) fn non_compliant(annotation: impl Into<String>) -> Self {
         Self {
             compliance: Compliance::NonCompliant,
             annotation: annotation.into(),
         }
     }
     /// A not-applicable verdict.
-    pub fn not_applicable(annotation: impl Into<String>) -> Self {
+    pub(crate) fn not_applicable(annotation: impl Into<String>) -> Self {
         Self {
             compliance: Compliance::NotApplicable,
             annotation: annotation.into(),
@@ -86,7 +51,7 @@ impl Verdict {
 
 /// How a rule is triggered in the templates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Trigger {
+pub(crate) enum TriggerKind {
     /// On configuration changes of its resource types.
     Change,
     /// On a schedule, over the whole inventory of its resource types.
@@ -102,32 +67,32 @@ pub struct ParamSpec {
     pub default: Option<&'static str>,
     /// Whether the key must be given.
     pub required: bool,
-    /// What it means.
+    /// What it means; a missing required key's error quotes it.
     pub description: &'static str,
     /// Checks a value; the error says what is expected.
-    pub check: fn(&str) -> Result<(), String>,
+    pub(crate) check: fn(&str) -> Result<(), String>,
 }
 
 /// Accepts any value.
-pub fn any_value(_: &str) -> Result<(), String> {
+pub(crate) fn any_value(_: &str) -> Result<(), String> {
     Ok(())
 }
 
 /// Accepts a TCP port number.
-pub fn port_number(v: &str) -> Result<(), String> {
+pub(crate) fn port_number(v: &str) -> Result<(), String> {
     v.trim()
         .parse::<u16>()
         .map(|_| ())
         .map_err(|_| format!("{v:?} is not a port number (0-65535)"))
 }
 
-/// Validated parameters, defaults filled in.
+/// Validated parameters, defaults filled in: what [`Rule::validate`] returns and a rule reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params(BTreeMap<String, String>);
 
 impl Params {
-    /// A parameter's value.
-    pub fn get(&self, name: &str) -> Option<&str> {
+    /// A parameter's value; a blank value counts as absent.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .get(name)
             .map(String::as_str)
@@ -137,9 +102,16 @@ impl Params {
 
 /// What an evaluation needs besides the item.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Needs {
+pub(crate) struct Needs {
     /// The IDs of the account's SSM managed instances.
-    pub managed_instances: bool,
+    pub(crate) managed_instances: bool,
+}
+
+impl Needs {
+    /// Nothing besides the item.
+    pub(crate) const NOTHING: Needs = Needs {
+        managed_instances: false,
+    };
 }
 
 /// Data gathered for the rules that declared [`Needs`].
@@ -150,44 +122,74 @@ pub struct Context {
 }
 
 /// Parameter keys the evaluator reads itself, allowed next to every rule's own.
-pub const EVALUATOR_PARAMS: &[&str] = &["rule", "executionRoleName"];
+const EVALUATOR_PARAMS: &[&str] = &["rule", "executionRoleName"];
 
-/// A custom Config rule.
-pub trait Rule: Send + Sync {
+/// IAM actions every rule needs in the evaluated account: the put, and the read of an oversized
+/// item.
+const BASE_IAM_ACTIONS: &[&str] = &[
+    actions::PUT_EVALUATIONS,
+    actions::GET_RESOURCE_CONFIG_HISTORY,
+];
+
+/// A custom Config rule: a declaration of what it checks, and the plain function that checks one
+/// item. Everything generic (scope, deleted resources, inventories, batches) is the evaluator's.
+#[derive(Debug)]
+pub struct Rule {
     /// Kebab-case name, after the AWS managed rule it mirrors.
-    fn name(&self) -> &'static str;
+    pub(crate) name: &'static str,
     /// One line: what is checked.
-    fn description(&self) -> &'static str;
+    pub(crate) description: &'static str,
     /// The resource types it evaluates; empty means every type.
-    fn resource_types(&self) -> &'static [&'static str];
+    pub(crate) resource_types: &'static [&'static str],
     /// Its parameters.
-    fn parameters(&self) -> &'static [ParamSpec] {
-        &[]
-    }
-    /// IAM actions it needs in the evaluated account, beyond `config:PutEvaluations`.
-    fn iam_actions(&self) -> &'static [&'static str] {
-        &[]
-    }
-    /// How it is triggered.
-    fn trigger(&self) -> Trigger {
-        Trigger::Change
-    }
+    pub(crate) parameters: &'static [ParamSpec],
+    /// IAM actions it needs in the evaluated account beyond [`BASE_IAM_ACTIONS`].
+    pub(crate) iam_actions: &'static [&'static str],
+    /// How the templates trigger it.
+    pub(crate) trigger: TriggerKind,
     /// Extra data it needs.
-    fn needs(&self) -> Needs {
-        Needs::default()
-    }
+    pub(crate) needs: Needs,
     /// The verdict for one in-scope, existing resource.
-    fn evaluate(&self, item: &ConfigurationItem, params: &Params, ctx: &Context) -> Verdict;
+    pub(crate) check: fn(&ConfigurationItem, &Params, &Context) -> Verdict,
+}
+
+impl Rule {
+    /// Kebab-case name, after the AWS managed rule it mirrors.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The resource types it evaluates; empty means every type.
+    pub fn resource_types(&self) -> &'static [&'static str] {
+        self.resource_types
+    }
+
+    /// Its parameters.
+    pub fn parameters(&self) -> &'static [ParamSpec] {
+        self.parameters
+    }
+
+    /// IAM actions it needs in the evaluated account, beyond `config:PutEvaluations` and
+    /// `config:GetResourceConfigHistory`.
+    pub fn iam_actions(&self) -> &'static [&'static str] {
+        self.iam_actions
+    }
+
+    /// The verdict for one in-scope, existing resource; [`crate::evaluate::verdict_for`] decides
+    /// the generic cases first.
+    pub fn evaluate(&self, item: &ConfigurationItem, params: &Params, ctx: &Context) -> Verdict {
+        (self.check)(item, params, ctx)
+    }
 
     /// Whether `resource_type` is in scope.
-    fn applies_to(&self, resource_type: &str) -> bool {
-        self.resource_types().is_empty() || self.resource_types().contains(&resource_type)
+    pub(crate) fn applies_to(&self, resource_type: &str) -> bool {
+        self.resource_types.is_empty() || self.resource_types.contains(&resource_type)
     }
 
     /// Checks raw parameters against [`Rule::parameters`]: unknown keys, missing required keys
     /// and bad values are all reported at once.
-    fn validate(&self, raw: &BTreeMap<String, String>) -> Result<Params, Vec<String>> {
-        let specs = self.parameters();
+    pub fn validate(&self, raw: &BTreeMap<String, String>) -> Result<Params, Vec<String>> {
+        let specs = self.parameters;
         let mut problems = Vec::new();
         for key in raw.keys() {
             if !EVALUATOR_PARAMS.contains(&key.as_str()) && !specs.iter().any(|s| s.name == key) {
@@ -195,12 +197,12 @@ pub trait Rule: Send + Sync {
                 problems.push(if known.is_empty() {
                     format!(
                         "unknown parameter {key:?}: {} takes no parameters",
-                        self.name()
+                        self.name
                     )
                 } else {
                     format!(
                         "unknown parameter {key:?}; {} takes {}",
-                        self.name(),
+                        self.name,
                         known.join(", ")
                     )
                 });
@@ -239,50 +241,50 @@ pub trait Rule: Send + Sync {
 }
 
 /// Every shipped rule, in the order `--list` prints them.
-pub static RULES: &[&dyn Rule] = &[
-    &security_groups::IncomingSshDisabled,
-    &security_groups::RestrictedCommonPorts,
-    &s3::PublicReadProhibited,
-    &s3::PublicWriteProhibited,
-    &volumes::EncryptedVolumes,
-    &tags::RequiredTags,
-    &instances::ManagedBySsm,
-    &iam::NoAdminAccess,
+pub static RULES: &[&Rule] = &[
+    &security_groups::INCOMING_SSH_DISABLED,
+    &security_groups::RESTRICTED_COMMON_PORTS,
+    &s3::PUBLIC_READ_PROHIBITED,
+    &s3::PUBLIC_WRITE_PROHIBITED,
+    &volumes::ENCRYPTED_VOLUMES,
+    &tags::REQUIRED_TAGS,
+    &instances::MANAGED_BY_SSM,
+    &iam::NO_ADMIN_ACCESS,
 ];
 
 /// The rule named `name`.
-pub fn find(name: &str) -> Option<&'static dyn Rule> {
-    RULES.iter().copied().find(|r| r.name() == name)
+pub fn find(name: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.name == name)
 }
 
 /// The names of every rule, for error messages.
-pub fn names() -> Vec<&'static str> {
-    RULES.iter().map(|r| r.name()).collect()
+pub(crate) fn names() -> Vec<&'static str> {
+    RULES.iter().map(|r| r.name).collect()
 }
 
-/// A human-readable listing of every rule: what `config-rules --list` prints.
+/// A human-readable listing of every rule, from the rules' declarations: what
+/// `config-rules --list` prints.
 pub fn listing() -> String {
     let mut out = String::new();
     for r in RULES {
-        let types = if r.resource_types().is_empty() {
+        let types = if r.resource_types.is_empty() {
             "any".to_string()
         } else {
-            r.resource_types().join(", ")
+            r.resource_types.join(", ")
         };
-        let trigger = match r.trigger() {
-            Trigger::Change => "configuration changes",
-            Trigger::Periodic => "periodic",
+        let trigger = match r.trigger {
+            TriggerKind::Change => "configuration changes",
+            TriggerKind::Periodic => "periodic",
         };
         out.push_str(&format!(
             "{}\n  {}\n  resource types: {types}\n  trigger: {trigger}\n",
-            r.name(),
-            r.description()
+            r.name, r.description
         ));
-        if r.parameters().is_empty() {
+        if r.parameters.is_empty() {
             out.push_str("  parameters: none\n");
         } else {
             out.push_str("  parameters:\n");
-            for p in r.parameters() {
+            for p in r.parameters {
                 let note = match (p.required, p.default) {
                     (true, _) => " (required)".to_string(),
                     (false, Some(d)) => format!(" (default {d})"),
@@ -291,8 +293,11 @@ pub fn listing() -> String {
                 out.push_str(&format!("    {}{note}: {}\n", p.name, p.description));
             }
         }
-        let mut actions = vec!["config:PutEvaluations", "config:GetResourceConfigHistory"];
-        actions.extend(r.iam_actions());
+        let actions: Vec<&str> = BASE_IAM_ACTIONS
+            .iter()
+            .chain(r.iam_actions)
+            .copied()
+            .collect();
         out.push_str(&format!("  IAM actions: {}\n\n", actions.join(", ")));
     }
     out
@@ -303,7 +308,7 @@ pub(crate) mod testkit {
     use super::*;
     use serde_json::{Value, json};
 
-    pub fn item(resource_type: &str, id: &str, configuration: Value) -> ConfigurationItem {
+    pub(crate) fn item(resource_type: &str, id: &str, configuration: Value) -> ConfigurationItem {
         ConfigurationItem::from_json(&json!({
             "resourceType": resource_type, "resourceId": id, "configurationItemStatus": "OK",
             "configuration": configuration,
@@ -311,7 +316,7 @@ pub(crate) mod testkit {
         .unwrap()
     }
 
-    pub fn params(rule: &dyn Rule, pairs: &[(&str, &str)]) -> Params {
+    pub(crate) fn params(rule: &Rule, pairs: &[(&str, &str)]) -> Params {
         let raw = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -2,7 +2,7 @@
 //! grant read (or write) to everyone through its ACL or its bucket policy, unless the bucket's
 //! public access block neutralises that path.
 
-use super::{Context, Params, Rule, Verdict};
+use super::{Needs, Rule, TriggerKind, Verdict};
 use crate::item::{ConfigurationItem, parse_nested};
 use serde_json::Value;
 
@@ -207,45 +207,33 @@ fn check(item: &ConfigurationItem, access: Access) -> Verdict {
 }
 
 /// Mirrors the managed rule S3_BUCKET_PUBLIC_READ_PROHIBITED.
-pub struct PublicReadProhibited;
-
-impl Rule for PublicReadProhibited {
-    fn name(&self) -> &'static str {
-        "s3-bucket-public-read-prohibited"
-    }
-    fn description(&self) -> &'static str {
-        "S3 buckets do not allow public read through their ACL or bucket policy (public access block honoured)."
-    }
-    fn resource_types(&self) -> &'static [&'static str] {
-        BUCKET
-    }
-    fn evaluate(&self, item: &ConfigurationItem, _: &Params, _: &Context) -> Verdict {
-        check(item, Access::Read)
-    }
-}
+pub(crate) static PUBLIC_READ_PROHIBITED: Rule = Rule {
+    name: "s3-bucket-public-read-prohibited",
+    description: "S3 buckets do not allow public read through their ACL or bucket policy (public access block honoured).",
+    resource_types: BUCKET,
+    parameters: &[],
+    iam_actions: &[],
+    trigger: TriggerKind::Change,
+    needs: Needs::NOTHING,
+    check: |item, _, _| check(item, Access::Read),
+};
 
 /// Mirrors the managed rule S3_BUCKET_PUBLIC_WRITE_PROHIBITED.
-pub struct PublicWriteProhibited;
-
-impl Rule for PublicWriteProhibited {
-    fn name(&self) -> &'static str {
-        "s3-bucket-public-write-prohibited"
-    }
-    fn description(&self) -> &'static str {
-        "S3 buckets do not allow public write through their ACL or bucket policy (public access block honoured)."
-    }
-    fn resource_types(&self) -> &'static [&'static str] {
-        BUCKET
-    }
-    fn evaluate(&self, item: &ConfigurationItem, _: &Params, _: &Context) -> Verdict {
-        check(item, Access::Write)
-    }
-}
+pub(crate) static PUBLIC_WRITE_PROHIBITED: Rule = Rule {
+    name: "s3-bucket-public-write-prohibited",
+    description: "S3 buckets do not allow public write through their ACL or bucket policy (public access block honoured).",
+    resource_types: BUCKET,
+    parameters: &[],
+    iam_actions: &[],
+    trigger: TriggerKind::Change,
+    needs: Needs::NOTHING,
+    check: |item, _, _| check(item, Access::Write),
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Compliance;
+    use crate::rules::{Compliance, Context, Params};
     use serde_json::json;
 
     fn bucket(supplementary: Value) -> ConfigurationItem {
@@ -257,11 +245,11 @@ mod tests {
     }
 
     fn read(item: &ConfigurationItem) -> Verdict {
-        PublicReadProhibited.evaluate(item, &Params::default(), &Context::default())
+        PUBLIC_READ_PROHIBITED.evaluate(item, &Params::default(), &Context::default())
     }
 
     fn write(item: &ConfigurationItem) -> Verdict {
-        PublicWriteProhibited.evaluate(item, &Params::default(), &Context::default())
+        PUBLIC_WRITE_PROHIBITED.evaluate(item, &Params::default(), &Context::default())
     }
 
     const PUBLIC_READ_ACL: &str = r#"{"grantSet":null,"grantList":[{"grantee":{"id":"abc","displayName":null},"permission":"FullControl"},{"grantee":"AllUsers","permission":"Read"}],"owner":{"displayName":null,"id":"abc"},"isRequesterCharged":false}"#;

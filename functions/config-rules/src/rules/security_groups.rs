@@ -1,7 +1,7 @@
 //! `incoming-ssh-disabled` and `restricted-common-ports`: security groups must not open the given
 //! TCP ports to the whole IPv4 or IPv6 internet.
 
-use super::{Context, ParamSpec, Params, Rule, Verdict, port_number};
+use super::{Context, Needs, ParamSpec, Params, Rule, TriggerKind, Verdict, port_number};
 use crate::item::ConfigurationItem;
 use serde_json::Value;
 
@@ -133,7 +133,16 @@ fn check_ports(item: &ConfigurationItem, ports: &[u16]) -> Verdict {
 }
 
 /// Mirrors the managed rule INCOMING_SSH_DISABLED.
-pub struct IncomingSshDisabled;
+pub(crate) static INCOMING_SSH_DISABLED: Rule = Rule {
+    name: "incoming-ssh-disabled",
+    description: "Security groups do not allow SSH (TCP 22 by default) from 0.0.0.0/0 or ::/0.",
+    resource_types: SG,
+    parameters: SSH_PARAMS,
+    iam_actions: &[],
+    trigger: TriggerKind::Change,
+    needs: Needs::NOTHING,
+    check: check_ssh,
+};
 
 static SSH_PARAMS: &[ParamSpec] = &[ParamSpec {
     name: "sshPort",
@@ -143,30 +152,25 @@ static SSH_PARAMS: &[ParamSpec] = &[ParamSpec {
     check: port_number,
 }];
 
-impl Rule for IncomingSshDisabled {
-    fn name(&self) -> &'static str {
-        "incoming-ssh-disabled"
-    }
-    fn description(&self) -> &'static str {
-        "Security groups do not allow SSH (TCP 22 by default) from 0.0.0.0/0 or ::/0."
-    }
-    fn resource_types(&self) -> &'static [&'static str] {
-        SG
-    }
-    fn parameters(&self) -> &'static [ParamSpec] {
-        SSH_PARAMS
-    }
-    fn evaluate(&self, item: &ConfigurationItem, params: &Params, _: &Context) -> Verdict {
-        let port = params
-            .get("sshPort")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(22);
-        check_ports(item, &[port])
-    }
+fn check_ssh(item: &ConfigurationItem, params: &Params, _: &Context) -> Verdict {
+    let port = params
+        .get("sshPort")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(22);
+    check_ports(item, &[port])
 }
 
 /// Mirrors the managed rule RESTRICTED_INCOMING_TRAFFIC.
-pub struct RestrictedCommonPorts;
+pub(crate) static RESTRICTED_COMMON_PORTS: Rule = Rule {
+    name: "restricted-common-ports",
+    description: "Security groups do not open the blocked TCP ports (20, 21, 3389, 3306, 4333 by default) to 0.0.0.0/0 or ::/0.",
+    resource_types: SG,
+    parameters: &COMMON_PORTS_PARAMS,
+    iam_actions: &[],
+    trigger: TriggerKind::Change,
+    needs: Needs::NOTHING,
+    check: check_common_ports,
+};
 
 const fn blocked(name: &'static str, default: &'static str) -> ParamSpec {
     ParamSpec {
@@ -186,29 +190,14 @@ static COMMON_PORTS_PARAMS: [ParamSpec; 5] = [
     blocked("blockedPort5", "4333"),
 ];
 
-impl Rule for RestrictedCommonPorts {
-    fn name(&self) -> &'static str {
-        "restricted-common-ports"
-    }
-    fn description(&self) -> &'static str {
-        "Security groups do not open the blocked TCP ports (20, 21, 3389, 3306, 4333 by default) to 0.0.0.0/0 or ::/0."
-    }
-    fn resource_types(&self) -> &'static [&'static str] {
-        SG
-    }
-    fn parameters(&self) -> &'static [ParamSpec] {
-        &COMMON_PORTS_PARAMS
-    }
-    fn evaluate(&self, item: &ConfigurationItem, params: &Params, _: &Context) -> Verdict {
-        let mut ports: Vec<u16> = self
-            .parameters()
-            .iter()
-            .filter_map(|p| params.get(p.name).and_then(|v| v.trim().parse().ok()))
-            .collect();
-        ports.sort_unstable();
-        ports.dedup();
-        check_ports(item, &ports)
-    }
+fn check_common_ports(item: &ConfigurationItem, params: &Params, _: &Context) -> Verdict {
+    let mut ports: Vec<u16> = COMMON_PORTS_PARAMS
+        .iter()
+        .filter_map(|p| params.get(p.name).and_then(|v| v.trim().parse().ok()))
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    check_ports(item, &ports)
 }
 
 #[cfg(test)]
@@ -227,8 +216,8 @@ mod tests {
     }
 
     fn ssh(perms: Value) -> Verdict {
-        let r = IncomingSshDisabled;
-        r.evaluate(&sg(perms), &params(&r, &[]), &Context::default())
+        let r = &INCOMING_SSH_DISABLED;
+        r.evaluate(&sg(perms), &params(r, &[]), &Context::default())
     }
 
     #[test]
@@ -273,10 +262,10 @@ mod tests {
     #[test]
     fn no_permissions_at_all_is_compliant() {
         assert_eq!(ssh(json!([])).compliance, Compliance::Compliant);
-        let r = IncomingSshDisabled;
+        let r = &INCOMING_SSH_DISABLED;
         let empty = item("AWS::EC2::SecurityGroup", "sg-1", json!({}));
         assert_eq!(
-            r.evaluate(&empty, &params(&r, &[]), &Context::default())
+            r.evaluate(&empty, &params(r, &[]), &Context::default())
                 .compliance,
             Compliance::Compliant
         );
@@ -284,14 +273,14 @@ mod tests {
 
     #[test]
     fn ssh_port_is_configurable() {
-        let r = IncomingSshDisabled;
+        let r = &INCOMING_SSH_DISABLED;
         let perms = json!([{"ipProtocol": "tcp", "fromPort": 2222, "toPort": 2222, "ipv4Ranges": [{"cidrIp": "0.0.0.0/0"}]}]);
         assert_eq!(
-            r.evaluate(&sg(perms.clone()), &params(&r, &[]), &Context::default())
+            r.evaluate(&sg(perms.clone()), &params(r, &[]), &Context::default())
                 .compliance,
             Compliance::Compliant
         );
-        let p = params(&r, &[("sshPort", "2222")]);
+        let p = params(r, &[("sshPort", "2222")]);
         assert_eq!(
             r.evaluate(&sg(perms), &p, &Context::default()).compliance,
             Compliance::NonCompliant
@@ -300,12 +289,12 @@ mod tests {
 
     #[test]
     fn common_ports_default_and_custom() {
-        let r = RestrictedCommonPorts;
+        let r = &RESTRICTED_COMMON_PORTS;
         let rdp = json!([{"ipProtocol": "tcp", "fromPort": 3389, "toPort": 3389, "ipv4Ranges": [{"cidrIp": "0.0.0.0/0"}]}]);
-        let v = r.evaluate(&sg(rdp.clone()), &params(&r, &[]), &Context::default());
+        let v = r.evaluate(&sg(rdp.clone()), &params(r, &[]), &Context::default());
         assert_eq!(v.compliance, Compliance::NonCompliant);
         assert!(v.annotation.contains("3389"));
-        let custom = params(&r, &[("blockedPort3", "8080")]);
+        let custom = params(r, &[("blockedPort3", "8080")]);
         assert_eq!(
             r.evaluate(&sg(rdp), &custom, &Context::default())
                 .compliance,
@@ -315,9 +304,9 @@ mod tests {
 
     #[test]
     fn port_ranges_cover_the_ports_inside() {
-        let r = RestrictedCommonPorts;
+        let r = &RESTRICTED_COMMON_PORTS;
         let wide = json!([{"ipProtocol": "6", "fromPort": "3000", "toPort": "3400", "ipv6Ranges": [{"cidrIpv6": "::/0"}]}]);
-        let v = r.evaluate(&sg(wide), &params(&r, &[]), &Context::default());
+        let v = r.evaluate(&sg(wide), &params(r, &[]), &Context::default());
         assert_eq!(v.compliance, Compliance::NonCompliant);
         assert!(
             v.annotation.contains("port 3306, 3389 open"),

@@ -1,11 +1,20 @@
 //! `required-tags`: resources carry the required tag keys, optionally with allowed values.
 
-use super::{Context, ParamSpec, Params, Rule, Verdict, any_value};
+use super::{Context, Needs, ParamSpec, Params, Rule, TriggerKind, Verdict, any_value};
 use crate::item::ConfigurationItem;
 
 /// Mirrors the managed rule REQUIRED_TAGS: `tag1Key`..`tag6Key`, each with an optional
 /// `tagNValue` of comma-separated allowed values.
-pub struct RequiredTags;
+pub(crate) static REQUIRED_TAGS: Rule = Rule {
+    name: "required-tags",
+    description: "Resources carry the tags tag1Key..tag6Key, with one of the allowed values where tagNValue is set.",
+    resource_types: &[],
+    parameters: &PARAMS,
+    iam_actions: &[],
+    trigger: TriggerKind::Change,
+    needs: Needs::NOTHING,
+    check,
+};
 
 const fn key(name: &'static str, required: bool) -> ParamSpec {
     ParamSpec {
@@ -42,47 +51,33 @@ static PARAMS: [ParamSpec; 12] = [
     value("tag6Value"),
 ];
 
-impl Rule for RequiredTags {
-    fn name(&self) -> &'static str {
-        "required-tags"
-    }
-    fn description(&self) -> &'static str {
-        "Resources carry the tags tag1Key..tag6Key, with one of the allowed values where tagNValue is set."
-    }
-    fn resource_types(&self) -> &'static [&'static str] {
-        &[]
-    }
-    fn parameters(&self) -> &'static [ParamSpec] {
-        &PARAMS
-    }
-    fn evaluate(&self, item: &ConfigurationItem, params: &Params, _: &Context) -> Verdict {
-        let mut problems = Vec::new();
-        for n in 1..=6 {
-            let Some(k) = params.get(&format!("tag{n}Key")) else {
-                continue;
-            };
-            let allowed: Vec<&str> = params
-                .get(&format!("tag{n}Value"))
-                .map(|v| {
-                    v.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
-            match item.tags.get(k) {
-                None => problems.push(format!("tag {k:?} is missing")),
-                Some(v) if !allowed.is_empty() && !allowed.contains(&v.as_str()) => problems.push(
-                    format!("tag {k:?} is {v:?}, not one of {}", allowed.join(", ")),
-                ),
-                Some(_) => {}
-            }
+fn check(item: &ConfigurationItem, params: &Params, _: &Context) -> Verdict {
+    let mut problems = Vec::new();
+    for n in 1..=6 {
+        let Some(k) = params.get(&format!("tag{n}Key")) else {
+            continue;
+        };
+        let allowed: Vec<&str> = params
+            .get(&format!("tag{n}Value"))
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        match item.tags.get(k) {
+            None => problems.push(format!("tag {k:?} is missing")),
+            Some(v) if !allowed.is_empty() && !allowed.contains(&v.as_str()) => problems.push(
+                format!("tag {k:?} is {v:?}, not one of {}", allowed.join(", ")),
+            ),
+            Some(_) => {}
         }
-        if problems.is_empty() {
-            Verdict::compliant("All required tags are present.")
-        } else {
-            Verdict::non_compliant(format!("{}: {}", item.resource_id, problems.join("; ")))
-        }
+    }
+    if problems.is_empty() {
+        Verdict::compliant("All required tags are present.")
+    } else {
+        Verdict::non_compliant(format!("{}: {}", item.resource_id, problems.join("; ")))
     }
 }
 
@@ -102,9 +97,9 @@ mod tests {
 
     #[test]
     fn missing_and_disallowed_tags_are_named() {
-        let r = RequiredTags;
+        let r = &REQUIRED_TAGS;
         let p = params(
-            &r,
+            r,
             &[
                 ("tag1Key", "owner"),
                 ("tag2Key", "env"),
@@ -128,9 +123,9 @@ mod tests {
 
     #[test]
     fn present_tags_with_allowed_values_comply() {
-        let r = RequiredTags;
+        let r = &REQUIRED_TAGS;
         let p = params(
-            &r,
+            r,
             &[
                 ("tag1Key", "owner"),
                 ("tag2Key", "env"),
@@ -147,7 +142,7 @@ mod tests {
 
     #[test]
     fn applies_to_every_type() {
-        assert!(RequiredTags.applies_to("AWS::S3::Bucket"));
-        assert!(RequiredTags.applies_to("AWS::Lambda::Function"));
+        assert!(REQUIRED_TAGS.applies_to("AWS::S3::Bucket"));
+        assert!(REQUIRED_TAGS.applies_to("AWS::Lambda::Function"));
     }
 }

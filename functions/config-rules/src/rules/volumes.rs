@@ -1,11 +1,20 @@
 //! `encrypted-volumes`: attached EBS volumes are encrypted, optionally with a given KMS key.
 
-use super::{Context, ParamSpec, Params, Rule, Verdict, any_value};
+use super::{Context, Needs, ParamSpec, Params, Rule, TriggerKind, Verdict, any_value};
 use crate::item::ConfigurationItem;
 use serde_json::Value;
 
 /// Mirrors the managed rule ENCRYPTED_VOLUMES.
-pub struct EncryptedVolumes;
+pub(crate) static ENCRYPTED_VOLUMES: Rule = Rule {
+    name: "encrypted-volumes",
+    description: "Attached EBS volumes are encrypted, with the given KMS key when kmsId is set.",
+    resource_types: &["AWS::EC2::Volume"],
+    parameters: PARAMS,
+    iam_actions: &[],
+    trigger: TriggerKind::Change,
+    needs: Needs::NOTHING,
+    check,
+};
 
 static PARAMS: &[ParamSpec] = &[ParamSpec {
     name: "kmsId",
@@ -20,53 +29,39 @@ fn same_key(actual: &str, wanted: &str) -> bool {
     actual == wanted || actual.ends_with(&format!("/{wanted}"))
 }
 
-impl Rule for EncryptedVolumes {
-    fn name(&self) -> &'static str {
-        "encrypted-volumes"
+fn check(item: &ConfigurationItem, params: &Params, _: &Context) -> Verdict {
+    let c = &item.configuration;
+    let attached = c
+        .get("attachments")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty());
+    if !attached {
+        return Verdict::not_applicable(format!(
+            "Volume {} is not attached to an instance.",
+            item.resource_id
+        ));
     }
-    fn description(&self) -> &'static str {
-        "Attached EBS volumes are encrypted, with the given KMS key when kmsId is set."
+    if c.get("encrypted").and_then(Value::as_bool) != Some(true) {
+        return Verdict::non_compliant(format!(
+            "Volume {} is attached but not encrypted.",
+            item.resource_id
+        ));
     }
-    fn resource_types(&self) -> &'static [&'static str] {
-        &["AWS::EC2::Volume"]
-    }
-    fn parameters(&self) -> &'static [ParamSpec] {
-        PARAMS
-    }
-    fn evaluate(&self, item: &ConfigurationItem, params: &Params, _: &Context) -> Verdict {
-        let c = &item.configuration;
-        let attached = c
-            .get("attachments")
-            .and_then(Value::as_array)
-            .is_some_and(|a| !a.is_empty());
-        if !attached {
-            return Verdict::not_applicable(format!(
-                "Volume {} is not attached to an instance.",
-                item.resource_id
-            ));
-        }
-        if c.get("encrypted").and_then(Value::as_bool) != Some(true) {
-            return Verdict::non_compliant(format!(
-                "Volume {} is attached but not encrypted.",
-                item.resource_id
-            ));
-        }
-        let key = c
-            .get("kmsKeyId")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        match params.get("kmsId") {
-            Some(wanted) if !same_key(key, wanted) => Verdict::non_compliant(format!(
-                "Volume {} is encrypted with {}, not with the required key {wanted}.",
-                item.resource_id,
-                if key.is_empty() {
-                    "an unknown key"
-                } else {
-                    key
-                }
-            )),
-            _ => Verdict::compliant(format!("Volume {} is encrypted.", item.resource_id)),
-        }
+    let key = c
+        .get("kmsKeyId")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    match params.get("kmsId") {
+        Some(wanted) if !same_key(key, wanted) => Verdict::non_compliant(format!(
+            "Volume {} is encrypted with {}, not with the required key {wanted}.",
+            item.resource_id,
+            if key.is_empty() {
+                "an unknown key"
+            } else {
+                key
+            }
+        )),
+        _ => Verdict::compliant(format!("Volume {} is encrypted.", item.resource_id)),
     }
 }
 
@@ -94,10 +89,10 @@ mod tests {
 
     #[test]
     fn unencrypted_attached_volume_is_non_compliant() {
-        let r = EncryptedVolumes;
+        let r = &ENCRYPTED_VOLUMES;
         let v = r.evaluate(
             &vol(false, None, true),
-            &params(&r, &[]),
+            &params(r, &[]),
             &Context::default(),
         );
         assert_eq!(v.compliance, Compliance::NonCompliant);
@@ -105,11 +100,11 @@ mod tests {
 
     #[test]
     fn encrypted_volume_is_compliant_and_detached_is_not_applicable() {
-        let r = EncryptedVolumes;
+        let r = &ENCRYPTED_VOLUMES;
         assert_eq!(
             r.evaluate(
                 &vol(true, Some(KEY), true),
-                &params(&r, &[]),
+                &params(r, &[]),
                 &Context::default()
             )
             .compliance,
@@ -118,7 +113,7 @@ mod tests {
         assert_eq!(
             r.evaluate(
                 &vol(false, None, false),
-                &params(&r, &[]),
+                &params(r, &[]),
                 &Context::default()
             )
             .compliance,
@@ -128,16 +123,16 @@ mod tests {
 
     #[test]
     fn kms_key_parameter_matches_by_id_or_arn() {
-        let r = EncryptedVolumes;
+        let r = &ENCRYPTED_VOLUMES;
         for wanted in [KEY, "1234abcd-12ab-34cd-56ef-1234567890ab"] {
-            let p = params(&r, &[("kmsId", wanted)]);
+            let p = params(r, &[("kmsId", wanted)]);
             assert_eq!(
                 r.evaluate(&vol(true, Some(KEY), true), &p, &Context::default())
                     .compliance,
                 Compliance::Compliant
             );
         }
-        let p = params(&r, &[("kmsId", "other-key")]);
+        let p = params(r, &[("kmsId", "other-key")]);
         let v = r.evaluate(&vol(true, Some(KEY), true), &p, &Context::default());
         assert_eq!(v.compliance, Compliance::NonCompliant);
         assert!(v.annotation.contains("other-key"));
