@@ -36,7 +36,8 @@ pub fn subject(s: &str) -> String {
     if clean.len() <= SUBJECT_MAX {
         clean.to_string()
     } else {
-        format!("{}...", &clean[..SUBJECT_MAX - 3])
+        let kept: String = clean.chars().take(SUBJECT_MAX - 3).collect();
+        format!("{kept}...")
     }
 }
 

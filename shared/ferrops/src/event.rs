@@ -53,19 +53,23 @@ pub fn decode_embedded<T: DeserializeOwned>(
 /// alone could leak a secret into a log or an error reply, so only its kind is kept.
 pub fn redacted_serde_error(err: &serde_json::Error) -> String {
     let msg = err.to_string();
+    let expected = |after: &str| {
+        after
+            .split_once(", expected")
+            .map_or(String::new(), |(_, r)| format!(", expected{r}"))
+    };
     for marker in ["invalid type: ", "invalid value: "] {
-        if let Some(start) = msg.find(marker) {
-            let after = &msg[start + marker.len()..];
+        if let Some((before, after)) = msg.split_once(marker) {
             let kind = after.split([' ', ',']).next().unwrap_or("value");
-            let rest = after.find(", expected").map(|i| &after[i..]).unwrap_or("");
-            return format!("{}{marker}{kind}{rest}", &msg[..start]);
+            return format!("{before}{marker}{kind}{}", expected(after));
         }
     }
     // "unknown variant `VALUE`, expected one of ...": the variant is the value itself.
-    if let Some(start) = msg.find("unknown variant `") {
-        let after = &msg[start + "unknown variant `".len()..];
-        let rest = after.find("`, expected").map_or("", |i| &after[i + 1..]);
-        return format!("{}unknown variant{rest}", &msg[..start]);
+    if let Some((before, after)) = msg.split_once("unknown variant `") {
+        let rest = after
+            .split_once("`, expected")
+            .map_or(String::new(), |(_, r)| format!(", expected{r}"));
+        return format!("{before}unknown variant{rest}");
     }
     msg
 }

@@ -214,8 +214,8 @@ impl AssumeRoleProvider {
             .config
             .get_or_init(|| {
                 let provider = RoleCredentials {
-                    inner: self.inner.clone(),
-                    entry: entry.clone(),
+                    inner: Arc::clone(&self.inner),
+                    entry: Arc::clone(&entry),
                 };
                 self.inner
                     .base
@@ -237,19 +237,17 @@ impl AssumeRoleProvider {
 
     fn entry(&self, role: &RoleSpec) -> Arc<Entry> {
         let mut entries = lock(&self.inner.entries);
-        entries
-            .entry(role.key())
-            .or_insert_with(|| {
-                Arc::new(Entry {
-                    spec: role.clone(),
-                    state: tokio::sync::Mutex::new(EntryState {
-                        credentials: None,
-                        session_name: session_name(&self.inner.function_name, ""),
-                    }),
-                    config: OnceLock::new(),
-                })
+        let entry = entries.entry(role.key()).or_insert_with(|| {
+            Arc::new(Entry {
+                spec: role.clone(),
+                state: tokio::sync::Mutex::new(EntryState {
+                    credentials: None,
+                    session_name: session_name(&self.inner.function_name, ""),
+                }),
+                config: OnceLock::new(),
             })
-            .clone()
+        });
+        Arc::clone(entry)
     }
 }
 
@@ -550,7 +548,7 @@ mod tests {
         let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&rule]);
         let p = AssumeRoleProvider::with_sts_client(sts, &base(), "fn");
         let built = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let counter = built.clone();
+        let counter = Arc::clone(&built);
         let ca = CrossAccount::new("home".to_string(), p, move |_cfg| {
             counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             "assumed".to_string()

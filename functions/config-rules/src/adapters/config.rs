@@ -303,7 +303,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_item_is_asked_for_once_at_its_capture_time() {
-        let history = mock!(aws_sdk_config::Client::get_resource_config_history)
+        let history = mock!(Client::get_resource_config_history)
             .match_requests(|r| {
                 r.resource_type() == Some(&ResourceType::SecurityGroup)
                     && r.resource_id() == Some("sg-big")
@@ -342,7 +342,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_history_is_no_item() {
-        let history = mock!(aws_sdk_config::Client::get_resource_config_history)
+        let history = mock!(Client::get_resource_config_history)
             .then_output(|| GetResourceConfigHistoryOutput::builder().build());
         let config = Config::new(config_client(&[history]));
         let item = config
@@ -355,7 +355,7 @@ mod tests {
     #[tokio::test]
     async fn a_put_sends_the_batch_under_the_token_in_the_mode_asked() {
         let sent = Arc::new(Mutex::new(Vec::new()));
-        let config = Config::new(config_client(&[put_recorder(sent.clone())]));
+        let config = Config::new(config_client(&[put_recorder(Arc::clone(&sent))]));
         let batch = [
             evaluation("i-1", Verdict::non_compliant("not managed")),
             evaluation("i-2", Verdict::compliant("")),
@@ -387,7 +387,7 @@ mod tests {
 
     #[tokio::test]
     async fn access_denied_on_put_is_classified_and_names_the_action() {
-        let denied = mock!(aws_sdk_config::Client::put_evaluations).then_error(|| {
+        let denied = mock!(Client::put_evaluations).then_error(|| {
             PutEvaluationsError::generic(
                 ErrorMetadata::builder()
                     .code("AccessDeniedException")
@@ -404,7 +404,7 @@ mod tests {
 
     #[tokio::test]
     async fn evaluations_config_refuses_are_a_failure_naming_them() {
-        let partial = mock!(aws_sdk_config::Client::put_evaluations).then_output(|| {
+        let partial = mock!(Client::put_evaluations).then_output(|| {
             PutEvaluationsOutput::builder()
                 .failed_evaluations(
                     SdkEvaluation::builder()

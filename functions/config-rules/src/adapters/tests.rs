@@ -20,7 +20,7 @@ const MEMBER_ROLE: &str = "arn:aws:iam::111122223333:role/ferrops-config";
 fn accounts(config: &[Rule], ssm: &[Rule], sts: &[Rule]) -> SdkAccounts {
     let (config, ssm) = (config_client(config), ssm_client(ssm));
     let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, sts);
-    let base = aws_config::SdkConfig::builder()
+    let base = SdkConfig::builder()
         .region(aws_config::Region::new("us-east-1"))
         .build();
     let roles = AssumeRoleProvider::with_sts_client(sts, &base, "config-rules");
@@ -74,7 +74,7 @@ async fn api_calls_per_1000_resources_for_a_periodic_rule() {
             "messageType": "ScheduledNotification", "recordVersion": "1.0"}).to_string(),
         "ruleParameters": json!({"rule": "ec2-instance-managed-by-ssm"}).to_string(),
         "configRuleArn": format!("arn:aws:config:us-east-1:{ACCOUNT}:config-rule/config-rule-1"),
-        "configRuleName": crate::adapters::mocks::RULE_NAME, "configRuleId": "config-rule-1", "accountId": ACCOUNT
+        "configRuleName": mocks::RULE_NAME, "configRuleId": "config-rule-1", "accountId": ACCOUNT
     });
     evaluator
         .handle(event, Some(ACCOUNT), DateTime::from_secs(0))

@@ -387,7 +387,7 @@ async fn unknown_or_missing_rules_and_bad_parameters_are_clear_errors() {
         .handle(
             oversized("OK").tap(|v| {
                 v["ruleParameters"] =
-                    json!("{\"rule\":\"incoming-ssh-disabled\",\"sshPort\":\"ssh\"}")
+                    json!("{\"rule\":\"incoming-ssh-disabled\",\"sshPort\":\"ssh\"}");
             }),
             Some(ACCOUNT),
             now(),

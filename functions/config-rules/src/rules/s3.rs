@@ -52,18 +52,36 @@ impl Access {
     }
 }
 
-/// IAM-style match: `*` matches any run of characters in `pattern`.
+/// IAM-style match: `*` in `pattern` matches any run of characters.
+///
+/// Iterative, keeping only the last `*` to fall back to, so the work is bounded by
+/// `pattern.len() * text.len()` and the stack stays flat whatever a policy holds.
 fn wildcard_match(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, rest)) => {
-            let Some(after) = text.strip_prefix(head) else {
-                return false;
-            };
-            (0..=after.len())
-                .any(|i| after.is_char_boundary(i) && wildcard_match(rest, &after[i..]))
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    // The pattern position after the last `*`, and the text position that `*` has reached.
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi + 1, ti));
+                pi += 1;
+            }
+            Some(c) if *c == t[ti] => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((after, reached)) => {
+                    star = Some((after, reached + 1));
+                    pi = after;
+                    ti = reached + 1;
+                }
+                None => return false,
+            },
         }
     }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 fn flag(item: &ConfigurationItem, name: &str) -> bool {
@@ -233,6 +251,19 @@ pub(crate) static PUBLIC_WRITE_PROHIBITED: Rule = Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wildcards_match_like_iam_and_stay_fast_on_hostile_patterns() {
+        assert!(wildcard_match("s3:*", "s3:getobject"));
+        assert!(wildcard_match("s3:get*ct", "s3:getobject"));
+        assert!(wildcard_match("*", ""));
+        assert!(!wildcard_match("s3:put*", "s3:getobject"));
+        assert!(!wildcard_match("s3:get", "s3:getobject"));
+        let hostile = format!("s3:{}x", "*".repeat(40));
+        assert!(!wildcard_match(&hostile, &"s3:".repeat(30)));
+        let deep = "*".repeat(100_000);
+        assert!(wildcard_match(&deep, "s3:getobject"));
+    }
     use crate::rules::{Compliance, Context, Params};
     use serde_json::json;
 
