@@ -266,7 +266,7 @@ async fn a_job_sends_one_command_even_when_delivered_twice_then_succeeds_on_cont
     let h = harness().await;
     let job_id = format!("{:08x}-0000-4000-8000-{:012x}", std::process::id(), 1);
     let event = with_job_id(fixture("codepipeline-job.json"), &job_id);
-    let now = pipeline_runner::now();
+    let now = ferrops::clock::epoch_seconds();
     let comment = format!("ferrops job {job_id}");
 
     let first = h.runner.handle(event.clone(), now).await.unwrap();

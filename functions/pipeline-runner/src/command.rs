@@ -4,28 +4,20 @@
 //! the instance itself, with its own role, and the artifact is downloaded with the instance's
 //! role rather than the event's `artifactCredentials`.
 
+use crate::job::ArtifactLocation;
 use crate::params::{Plan, Work};
 
-/// The input artifact a `script` plan unpacks.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArtifactLocation {
-    /// Bucket of the pipeline's artifact store.
-    pub bucket: String,
-    /// Object key of the zipped artifact.
-    pub key: String,
-}
-
 /// Lines the script prints as `ferrops-output NAME=VALUE` become CodePipeline output variables.
-pub const OUTPUT_PREFIX: &str = "ferrops-output ";
+pub(crate) const OUTPUT_PREFIX: &str = "ferrops-output ";
 
 /// Quotes a string for POSIX `sh`.
-pub fn sh_quote(s: &str) -> String {
+pub(crate) fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// Why the command text could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CommandError {
+pub(crate) enum CommandError {
     /// A `script` plan needs an input artifact to download.
     #[error(
         "\"script\" needs an input artifact, but this action has none; add the source artifact to the action's input artifacts"
@@ -37,7 +29,7 @@ pub enum CommandError {
 ///
 /// The lines run under `set -e`, so the first failing line fails the command, as a build step
 /// should. `region` is where the instance's `aws` CLI reads parameters and the artifact.
-pub fn shell_lines(
+pub(crate) fn shell_lines(
     plan: &Plan,
     artifact: Option<&ArtifactLocation>,
     region: &str,
@@ -86,7 +78,7 @@ pub fn shell_lines(
 
 /// The SSM `workingDirectory` parameter: only for `commands`, because a `script` plan stages
 /// into the directory itself and SSM refuses a directory that does not exist yet.
-pub fn ssm_working_directory(plan: &Plan) -> Option<&str> {
+pub(crate) fn ssm_working_directory(plan: &Plan) -> Option<&str> {
     match plan.work {
         Work::Commands(_) => plan.working_directory.as_deref(),
         Work::Script(_) => None,
@@ -95,7 +87,7 @@ pub fn ssm_working_directory(plan: &Plan) -> Option<&str> {
 
 /// Collects `ferrops-output NAME=VALUE` lines; a later line for the same name wins.
 /// Returns the variables and the names refused because CodePipeline would reject them.
-pub fn output_variables(stdout: &str) -> (Vec<(String, String)>, Vec<String>) {
+pub(crate) fn output_variables(stdout: &str) -> (Vec<(String, String)>, Vec<String>) {
     let mut vars: Vec<(String, String)> = Vec::new();
     let mut refused = Vec::new();
     for line in stdout.lines() {

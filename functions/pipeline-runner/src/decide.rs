@@ -1,15 +1,16 @@
 //! The pure core: what SSM reports about a command → the result CodePipeline gets.
 
 use crate::command::output_variables;
+use crate::messages;
 use crate::token::Token;
 use ferrops::text::{truncate_end, truncate_start};
 
 /// `executionDetails.summary` is 1..=2048 characters.
-pub const SUMMARY_MAX: usize = 2048;
+pub(crate) const SUMMARY_MAX: usize = 2048;
 /// `failureDetails.message` is 1..=5000 characters.
-pub const MESSAGE_MAX: usize = 5000;
+pub(crate) const MESSAGE_MAX: usize = 5000;
 /// All output variables of an action together may not exceed this many bytes.
-pub const OUTPUT_VARIABLES_MAX_BYTES: usize = 122_880;
+pub(crate) const OUTPUT_VARIABLES_MAX_BYTES: usize = 122_880;
 
 /// An `executionDetails.summary`: never empty, never over [`SUMMARY_MAX`] characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,16 +18,16 @@ pub struct Summary(String);
 
 impl Summary {
     /// Trims `text` and fits it to the limit, cutting the end if needed.
-    pub fn new(text: impl AsRef<str>) -> Self {
+    pub(crate) fn new(text: impl AsRef<str>) -> Self {
         let t = text.as_ref().trim();
         Self(if t.is_empty() {
-            "(no details)".to_string()
+            messages::NO_DETAILS.to_string()
         } else {
             truncate_end(t, SUMMARY_MAX)
         })
     }
 
-    /// The text.
+    /// The summary as CodePipeline receives it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -38,16 +39,16 @@ pub struct FailureMessage(String);
 
 impl FailureMessage {
     /// Trims `text` and fits it to the limit, cutting the end if needed.
-    pub fn new(text: impl AsRef<str>) -> Self {
+    pub(crate) fn new(text: impl AsRef<str>) -> Self {
         let t = text.as_ref().trim();
         Self(if t.is_empty() {
-            "The action failed.".to_string()
+            messages::ACTION_FAILED.to_string()
         } else {
             truncate_end(t, MESSAGE_MAX)
         })
     }
 
-    /// The text.
+    /// The message as CodePipeline receives it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -99,8 +100,12 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// A failure outcome.
-    pub fn failed(kind: FailureKind, message: impl AsRef<str>, command_id: Option<&str>) -> Self {
+    /// A failure outcome; `message` is fitted to [`MESSAGE_MAX`].
+    pub(crate) fn failed(
+        kind: FailureKind,
+        message: impl AsRef<str>,
+        command_id: Option<&str>,
+    ) -> Self {
         Outcome::Failed {
             kind,
             message: FailureMessage::new(message),
@@ -109,7 +114,7 @@ impl Outcome {
     }
 
     /// A short word for logs and the handler's response.
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             Outcome::InProgress { .. } => "in_progress",
             Outcome::Succeeded { .. } => "succeeded",
@@ -123,7 +128,7 @@ impl Outcome {
 pub enum Status {
     /// Not yet delivered.
     Pending,
-    /// Running.
+    /// The command is running on the instance.
     InProgress,
     /// Delivery is being retried after a transient problem.
     Delayed,
@@ -131,7 +136,7 @@ pub enum Status {
     Cancelling,
     /// Exit code 0.
     Success,
-    /// Cancelled.
+    /// Someone cancelled the command.
     Cancelled,
     /// Delivery or execution timed out.
     TimedOut,
@@ -143,7 +148,7 @@ pub enum Status {
 
 impl Status {
     /// Parses the API's status string.
-    pub fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "Pending" => Status::Pending,
             "InProgress" => Status::InProgress,
@@ -158,7 +163,7 @@ impl Status {
     }
 
     /// Whether this status ends the invocation in failure.
-    pub fn is_failure(&self) -> bool {
+    pub(crate) fn is_failure(&self) -> bool {
         matches!(self, Status::Cancelled | Status::TimedOut | Status::Failed)
     }
 
@@ -180,9 +185,9 @@ impl Status {
 /// One instance's invocation, as `GetCommandInvocation` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
-    /// The instance.
+    /// The instance it ran on.
     pub instance_id: String,
-    /// Its status.
+    /// Where the invocation stands.
     pub status: Status,
     /// `StatusDetails`, such as "Undeliverable" or "Execution Timed Out".
     pub details: String,
@@ -200,32 +205,20 @@ pub struct Invocation {
 
 /// Everything one status check learned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Observation {
+pub(crate) struct Observation {
     /// Invocations SSM reports.
-    pub visible: Vec<Invocation>,
+    pub(crate) visible: Vec<Invocation>,
     /// Instances SSM does not know yet (`InvocationDoesNotExist` right after sending).
-    pub not_visible: Vec<String>,
+    pub(crate) not_visible: Vec<String>,
     /// How many instances the command targets, when known.
-    pub expected: Option<usize>,
+    pub(crate) expected: Option<usize>,
     /// The command finished without any instance matching its targets.
-    pub no_targets_matched: bool,
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-fn elapsed(seconds: u64) -> String {
-    match seconds {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
-        s => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
-    }
+    pub(crate) no_targets_matched: bool,
 }
 
 /// Decides the job result from one status check. `now` is Unix seconds.
-pub fn decide(token: &Token, obs: &Observation, now: u64) -> Outcome {
-    let cmd = token.cmd.as_deref().unwrap_or("(unknown)");
+pub(crate) fn decide(token: &Token, obs: &Observation, now: u64) -> Outcome {
+    let cmd = token.cmd.as_deref().unwrap_or(messages::UNKNOWN_COMMAND);
     let total = obs
         .expected
         .unwrap_or(obs.visible.len() + obs.not_visible.len());
@@ -246,9 +239,7 @@ pub fn decide(token: &Token, obs: &Observation, now: u64) -> Outcome {
     if obs.no_targets_matched {
         return Outcome::failed(
             FailureKind::JobFailed,
-            format!(
-                "Command {cmd} ran on no instance: no SSM managed instance matched the targets. Check the tags, and that the instances are online in Systems Manager (the SSM agent runs and the instance profile includes AmazonSSMManagedInstanceCore)."
-            ),
+            messages::no_targets_matched(cmd),
             Some(cmd),
         );
     }
@@ -262,30 +253,18 @@ pub fn decide(token: &Token, obs: &Observation, now: u64) -> Outcome {
         return success(cmd, &succeeded);
     }
 
-    let running: Vec<String> = obs
+    let unfinished: Vec<String> = obs
         .visible
         .iter()
         .filter(|i| i.status != Status::Success)
-        .map(|i| format!("{} {}", i.instance_id, i.status.name()))
-        .chain(
-            obs.not_visible
-                .iter()
-                .map(|i| format!("{i} not visible yet")),
-        )
+        .map(|i| messages::instance_status(&i.instance_id, i.status.name()))
+        .chain(obs.not_visible.iter().map(|i| messages::not_visible(i)))
         .collect();
 
     if now > token.deadline() {
-        let still = if running.is_empty() {
-            "no instance reported a result".to_string()
-        } else {
-            format!("still unfinished: {}", running.join(", "))
-        };
         return Outcome::failed(
             FailureKind::JobFailed,
-            format!(
-                "Command {cmd} did not finish within its executionTimeout ({}s) plus the delivery timeout ({}s); {still}.",
-                token.exec, token.dlv
-            ),
+            messages::deadline_passed(cmd, token.exec, token.dlv, &unfinished),
             Some(cmd),
         );
     }
@@ -294,18 +273,14 @@ pub fn decide(token: &Token, obs: &Observation, now: u64) -> Outcome {
         .checked_div(total)
         .unwrap_or(0)
         .min(100) as u8;
-    let status = if running.is_empty() {
-        "waiting for SSM".to_string()
-    } else {
-        running.join(", ")
-    };
     Outcome::InProgress {
         token: token.next(),
-        summary: Summary::new(format!(
-            "Command {cmd} running for {}: {} of {total} instance{} done; {status}.",
-            elapsed(now.saturating_sub(token.start)),
+        summary: Summary::new(messages::running(
+            cmd,
+            now.saturating_sub(token.start),
             succeeded.len(),
-            plural(total),
+            total,
+            &unfinished,
         )),
         percent,
     }
@@ -326,45 +301,37 @@ fn success(cmd: &str, done: &[&Invocation]) -> Outcome {
     if bytes > OUTPUT_VARIABLES_MAX_BYTES {
         return Outcome::failed(
             FailureKind::JobFailed,
-            format!(
-                "Command {cmd} succeeded, but its output variables total {bytes} bytes and CodePipeline accepts at most {OUTPUT_VARIABLES_MAX_BYTES}. Print fewer or shorter ferrops-output lines."
-            ),
+            messages::variables_too_large(cmd, bytes, OUTPUT_VARIABLES_MAX_BYTES),
             Some(cmd),
         );
     }
 
     let mut notes = String::new();
     if !refused.is_empty() {
-        notes.push_str(&format!(
-            "\n(ignored output variable names {:?}: names may use only letters, digits, @, - and _)",
-            refused
-        ));
+        notes.push_str(&messages::ignored_variable_names(&refused));
     }
     let urls: Vec<&str> = done
         .iter()
         .filter_map(|i| i.stdout_url.as_deref())
         .collect();
     if !urls.is_empty() {
-        notes.push_str(&format!("\nFull output: {}", urls.join(" ")));
+        notes.push_str(&messages::full_output(&urls));
     }
     let budget = SUMMARY_MAX.saturating_sub(notes.chars().count());
 
     let body = if done.len() == 1 {
         let out = done[0].stdout.trim_end();
         if out.trim().is_empty() {
-            format!(
-                "Command {cmd} succeeded on {}; it printed nothing.",
-                done[0].instance_id
-            )
+            messages::printed_nothing(cmd, &done[0].instance_id)
         } else {
             truncate_start(out, budget)
         }
     } else {
-        let header = format!("Command {cmd} succeeded on {} instances.", done.len());
+        let header = messages::succeeded_on(cmd, done.len());
         let share = budget.saturating_sub(header.chars().count()) / done.len();
         let mut s = header;
         for inv in done {
-            let label = format!("\n[{}] ", inv.instance_id);
+            let label = messages::instance_label(&inv.instance_id);
             let room = share.saturating_sub(label.chars().count());
             s.push_str(&label);
             s.push_str(&truncate_start(inv.stdout.trim_end(), room));
@@ -379,36 +346,27 @@ fn success(cmd: &str, done: &[&Invocation]) -> Outcome {
 }
 
 fn failure_message(cmd: &str, failed: &[&Invocation], total: usize) -> String {
-    let header = format!(
-        "Command {cmd} failed on {} of {total} instance{}.",
-        failed.len(),
-        plural(total)
-    );
+    let header = messages::failed_on(cmd, failed.len(), total);
     let share = MESSAGE_MAX.saturating_sub(header.chars().count()) / failed.len();
     let mut msg = header;
     for inv in failed {
-        let details = if inv.details.is_empty() || inv.details == inv.status.name() {
-            String::new()
-        } else {
-            format!(" ({})", inv.details)
-        };
-        let head = format!(
-            "\n{}: {}{details}, exit code {}.",
-            inv.instance_id,
+        let head = messages::instance_failure(
+            &inv.instance_id,
             inv.status.name(),
-            inv.exit_code
+            &inv.details,
+            inv.exit_code,
         );
         let url = inv
             .stderr_url
             .as_deref()
-            .map(|u| format!("\nFull stderr: {u}"))
+            .map(messages::full_stderr)
             .unwrap_or_default();
         let (label, text) = if inv.stderr.trim().is_empty() {
             ("stdout", inv.stdout.trim_end())
         } else {
             ("stderr", inv.stderr.trim_end())
         };
-        let intro = format!("\n{label} (last lines):\n");
+        let intro = messages::last_lines(label);
         let room = share
             .saturating_sub(head.chars().count() + url.chars().count() + intro.chars().count());
         msg.push_str(&head);
@@ -432,8 +390,6 @@ mod tests {
             v: 1,
             job: "11111111-abcd-1111-abcd-111111abcdef".into(),
             cmd: Some(CMD.into()),
-            acct: None,
-            role: None,
             start: 1_000,
             exec: 3600,
             dlv: 600,

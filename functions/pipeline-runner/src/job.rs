@@ -4,44 +4,52 @@
 //! never be logged or kept. [`Job::from_event`] copies out the fields we use and drops the rest,
 //! credentials included: the instance downloads artifacts with its own role.
 
-use crate::command::ArtifactLocation;
 use aws_lambda_events::event::codepipeline_job::CodePipelineJobEvent;
-use ferrops::event::redacted_serde_error;
+use ferrops::event::MalformedEvent;
+
+/// The event kind named in [`MalformedEvent`] errors.
+const KIND: &str = "CodePipeline job event";
 
 /// One CodePipeline job, without its credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
-    /// The job ID, which every result call names.
+    /// The job ID, which every result call names and the ledger is keyed by.
     pub id: String,
-    /// The pipeline's account.
-    pub account_id: Option<String>,
-    /// The action's UserParameters string.
+    /// The action's UserParameters string, parsed by [`crate::params::parse`].
     pub user_parameters: Option<String>,
-    /// Present on re-invocations.
+    /// The token an earlier invocation reported; `None` on the job's first invocation.
     pub continuation_token: Option<String>,
-    /// The first input artifact's S3 location, if any.
+    /// The first input artifact's S3 location, which a `script` plan downloads.
     pub input_artifact: Option<ArtifactLocation>,
 }
 
-/// The event is not a CodePipeline job.
-#[derive(Debug, thiserror::Error)]
-#[error("malformed CodePipeline job event: {0}")]
-pub struct EventError(pub String);
+/// Where the first input artifact of a job is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactLocation {
+    /// Bucket of the pipeline's artifact store.
+    pub bucket: String,
+    /// Object key of the zipped artifact.
+    pub key: String,
+}
 
 impl Job {
-    /// Reads the job from the raw invocation payload.
-    pub fn from_event(event: serde_json::Value) -> Result<Self, EventError> {
-        let parsed: CodePipelineJobEvent = serde_json::from_value(event).map_err(|e| {
-            EventError(format!(
-                "{}; expected {{\"CodePipeline.job\": {{\"id\": ..., \"data\": {{...}}}}}}",
-                redacted_serde_error(&e)
-            ))
+    /// Reads the job from the raw invocation payload. The error names what is missing or
+    /// mistyped without quoting any value.
+    pub fn from_event(event: serde_json::Value) -> Result<Self, MalformedEvent> {
+        let parsed: CodePipelineJobEvent = ferrops::event::decode(KIND, event).map_err(|e| {
+            MalformedEvent::new(
+                KIND,
+                format!(
+                    "{}; expected {{\"CodePipeline.job\": {{\"id\": ..., \"data\": {{...}}}}}}",
+                    e.detail
+                ),
+            )
         })?;
         let job = parsed.code_pipeline_job;
         let id = job
             .id
             .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| EventError("CodePipeline.job.id is missing".to_string()))?;
+            .ok_or_else(|| MalformedEvent::new(KIND, "CodePipeline.job.id is missing"))?;
         let data = job.data;
         let input_artifact = data.input_artifacts.into_iter().next().and_then(|a| {
             let s3 = a.location.s3_location;
@@ -52,7 +60,6 @@ impl Job {
         });
         Ok(Job {
             id,
-            account_id: job.account_id,
             user_parameters: data.action_configuration.configuration.user_parameters,
             continuation_token: data.continuation_token.filter(|t| !t.is_empty()),
             input_artifact,

@@ -2,23 +2,19 @@
 #![recursion_limit = "256"]
 
 use lambda_runtime::{LambdaEvent, service_fn};
-use pipeline_runner::handler::Settings;
+use pipeline_runner::Config;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     ferrops::telemetry::init();
-    let ledger_table =
-        ferrops::env::required("LEDGER_TABLE", "the DynamoDB job ledger (partition key pk)")?;
+    let config = Config::from_env()?;
     let sdk = ferrops::sdk::load().await;
-    let settings = Settings::from_env(
-        ferrops::env::function_name("pipeline-runner"),
-        ferrops::sdk::region_of(&sdk),
-    )?;
-    let runner = pipeline_runner::runner(&sdk, ledger_table, settings);
-    let runner = &runner;
+    let runner = &pipeline_runner::runner(&sdk, config);
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {
-            runner.handle(event.payload, pipeline_runner::now()).await
+            runner
+                .handle(event.payload, ferrops::clock::epoch_seconds())
+                .await
         },
     ))
     .await

@@ -9,13 +9,13 @@ use std::fmt;
 pub const EXPECTED_SHAPE: &str = r#"UserParameters must be a JSON object: {"commands": ["make test"] OR "script": "ci/build.sh", "instanceIds": ["i-0123456789abcdef0"] OR "targets": [{"Key": "tag:Role", "Values": ["build"]}], optional "workingDirectory": "/srv/app", "executionTimeout": 3600, "roleArn": "arn:aws:iam::123456789012:role/NAME", "externalId": "...", "env": {"NAME": "ssm:/parameter/path"}, "outputS3BucketName": "bucket", "outputS3KeyPrefix": "logs/"}"#;
 
 /// Default run-time limit of `AWS-RunShellScript`, in seconds.
-pub const DEFAULT_EXECUTION_TIMEOUT: u32 = 3600;
+pub(crate) const DEFAULT_EXECUTION_TIMEOUT: u32 = 3600;
 /// The largest `executionTimeout` `AWS-RunShellScript` accepts (48 h).
-pub const MAX_EXECUTION_TIMEOUT: u32 = 172_800;
+pub(crate) const MAX_EXECUTION_TIMEOUT: u32 = 172_800;
 /// `SendCommand` takes at most this many instance IDs.
-pub const MAX_INSTANCE_IDS: usize = 50;
+pub(crate) const MAX_INSTANCE_IDS: usize = 50;
 /// `SendCommand` takes at most this many targets.
-pub const MAX_TARGETS: usize = 5;
+pub(crate) const MAX_TARGETS: usize = 5;
 
 /// What to run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub enum Targets {
 /// Where SSM stores the full output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputLocation {
-    /// The bucket.
+    /// The bucket SSM writes stdout and stderr to.
     pub bucket: String,
     /// The key prefix, if any.
     pub prefix: Option<String>,
@@ -148,6 +148,13 @@ fn is_parameter_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"_.-/".contains(&b))
 }
 
+fn is_bucket_name(name: &str) -> bool {
+    (3..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+}
+
 fn is_safe_relative_path(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
@@ -158,31 +165,82 @@ fn is_safe_relative_path(path: &str) -> bool {
 
 /// Parses and validates UserParameters. Every problem is reported at once.
 pub fn parse(user_parameters: Option<&str>) -> Result<Plan, ParamError> {
+    let raw = decode(user_parameters)?;
+    let mut problems = Problems::default();
+    let work = work(raw.commands, raw.script, &mut problems);
+    let targets = targets(raw.instance_ids, raw.targets, &mut problems);
+    let working_directory = working_directory(raw.working_directory, &mut problems);
+    let execution_timeout = execution_timeout(raw.execution_timeout, &mut problems);
+    let role = role(
+        raw.role_arn.as_deref(),
+        raw.external_id.as_deref(),
+        &mut problems,
+    );
+    let env = env(raw.env.unwrap_or_default(), &mut problems);
+    let output = output(
+        raw.output_s3_bucket_name,
+        raw.output_s3_key_prefix,
+        &mut problems,
+    );
+    match (work, targets) {
+        (Some(work), Some(targets)) if problems.0.is_empty() => Ok(Plan {
+            work,
+            targets,
+            working_directory,
+            execution_timeout,
+            role,
+            env,
+            output,
+        }),
+        _ => Err(ParamError {
+            problems: problems.0,
+        }),
+    }
+}
+
+/// The problems found so far. Each field group adds its own and carries on, so that one
+/// reply lists everything to fix.
+#[derive(Default)]
+struct Problems(Vec<String>);
+
+impl Problems {
+    fn add(&mut self, problem: impl Into<String>) {
+        self.0.push(problem.into());
+    }
+
+    /// Adds `problem` and gives up on the field.
+    fn refuse<T>(&mut self, problem: impl Into<String>) -> Option<T> {
+        self.add(problem);
+        None
+    }
+}
+
+/// The JSON object, with unknown keys refused by serde.
+fn decode(user_parameters: Option<&str>) -> Result<Raw, ParamError> {
     let fail = |p: String| ParamError { problems: vec![p] };
     let text = user_parameters
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| fail("UserParameters is empty".to_string()))?;
-    let raw: Raw = serde_json::from_str(text).map_err(|e| fail(format!("not valid: {e}")))?;
+    // serde quotes the value it could not use, and UserParameters may hold an external ID.
+    serde_json::from_str(text).map_err(|e| {
+        fail(format!(
+            "not valid: {}",
+            ferrops::event::redacted_serde_error(&e)
+        ))
+    })
+}
 
-    let mut problems = Vec::new();
-
-    let work = match (raw.commands, raw.script) {
-        (Some(_), Some(_)) => {
-            problems.push("give either \"commands\" or \"script\", not both".to_string());
-            None
-        }
-        (None, None) => {
-            problems.push("one of \"commands\" or \"script\" is required".to_string());
-            None
-        }
+/// `commands` or `script`: exactly one.
+fn work(commands: Option<Vec<String>>, script: Option<String>, p: &mut Problems) -> Option<Work> {
+    match (commands, script) {
+        (Some(_), Some(_)) => p.refuse("give either \"commands\" or \"script\", not both"),
+        (None, None) => p.refuse("one of \"commands\" or \"script\" is required"),
         (Some(cmds), None) => {
             if cmds.is_empty() || cmds.iter().all(|c| c.trim().is_empty()) {
-                problems.push("\"commands\" must hold at least one non-empty line".to_string());
-                None
+                p.refuse("\"commands\" must hold at least one non-empty line")
             } else if cmds.iter().any(|c| c.contains('\0')) {
-                problems.push("\"commands\" must not contain NUL characters".to_string());
-                None
+                p.refuse("\"commands\" must not contain NUL characters")
             } else {
                 Some(Work::Commands(cmds))
             }
@@ -191,114 +249,124 @@ pub fn parse(user_parameters: Option<&str>) -> Result<Plan, ParamError> {
             if is_safe_relative_path(&script) {
                 Some(Work::Script(script))
             } else {
-                problems.push(format!(
+                p.refuse(format!(
                     "\"script\" must be a relative path inside the input artifact without \"..\", got {script:?}"
-                ));
-                None
+                ))
             }
         }
-    };
-
-    let targets = match (raw.instance_ids, raw.targets) {
-        (Some(_), Some(_)) => {
-            problems.push("give either \"instanceIds\" or \"targets\", not both".to_string());
-            None
-        }
-        (None, None) => {
-            problems.push("one of \"instanceIds\" or \"targets\" is required".to_string());
-            None
-        }
-        (Some(ids), None) => {
-            let bad: Vec<&String> = ids.iter().filter(|i| !is_instance_id(i)).collect();
-            if ids.is_empty() || ids.len() > MAX_INSTANCE_IDS {
-                problems.push(format!(
-                    "\"instanceIds\" must hold 1 to {MAX_INSTANCE_IDS} IDs, got {}",
-                    ids.len()
-                ));
-                None
-            } else if !bad.is_empty() {
-                problems.push(format!(
-                    "\"instanceIds\" must look like i-0123456789abcdef0 or mi-…; refused {bad:?}"
-                ));
-                None
-            } else {
-                let mut ids = ids;
-                let before = ids.len();
-                ids.sort();
-                ids.dedup();
-                if ids.len() != before {
-                    problems.push("\"instanceIds\" lists an instance twice".to_string());
-                }
-                Some(Targets::Instances(ids))
-            }
-        }
-        (None, Some(ts)) => {
-            if ts.is_empty() || ts.len() > MAX_TARGETS {
-                problems.push(format!(
-                    "\"targets\" must hold 1 to {MAX_TARGETS} entries, got {}",
-                    ts.len()
-                ));
-                None
-            } else {
-                let mut out = Vec::new();
-                for t in ts {
-                    let key_ok = (1..=163).contains(&t.key.chars().count());
-                    let values_ok = !t.values.is_empty()
-                        && t.values.len() <= 50
-                        && t.values.iter().all(|v| !v.is_empty());
-                    if !key_ok || !values_ok {
-                        problems.push(format!(
-                            "each target needs a \"Key\" (1-163 chars) and 1 to 50 non-empty \"Values\"; refused Key {:?}",
-                            t.key
-                        ));
-                    } else {
-                        out.push(TagTarget {
-                            key: t.key,
-                            values: t.values,
-                        });
-                    }
-                }
-                Some(Targets::Tags(out))
-            }
-        }
-    };
-
-    if let Some(dir) = &raw.working_directory
-        && (dir.trim().is_empty() || dir.contains('\n') || dir.contains('\0'))
-    {
-        problems.push("\"workingDirectory\" must be a non-empty single-line path".to_string());
     }
+}
 
-    let execution_timeout = match raw.execution_timeout {
-        None => DEFAULT_EXECUTION_TIMEOUT,
-        Some(t) if (1..=i64::from(MAX_EXECUTION_TIMEOUT)).contains(&t) => t as u32,
-        Some(t) => {
-            problems.push(format!(
-                "\"executionTimeout\" must be 1 to {MAX_EXECUTION_TIMEOUT} seconds, got {t}"
+/// `instanceIds` or `targets`: exactly one.
+fn targets(
+    instance_ids: Option<Vec<String>>,
+    targets: Option<Vec<RawTarget>>,
+    p: &mut Problems,
+) -> Option<Targets> {
+    match (instance_ids, targets) {
+        (Some(_), Some(_)) => p.refuse("give either \"instanceIds\" or \"targets\", not both"),
+        (None, None) => p.refuse("one of \"instanceIds\" or \"targets\" is required"),
+        (Some(ids), None) => instances(ids, p),
+        (None, Some(ts)) => tag_targets(ts, p),
+    }
+}
+
+/// 1 to [`MAX_INSTANCE_IDS`] distinct instance IDs, sorted.
+fn instances(mut ids: Vec<String>, p: &mut Problems) -> Option<Targets> {
+    let bad: Vec<&String> = ids.iter().filter(|i| !is_instance_id(i)).collect();
+    if ids.is_empty() || ids.len() > MAX_INSTANCE_IDS {
+        return p.refuse(format!(
+            "\"instanceIds\" must hold 1 to {MAX_INSTANCE_IDS} IDs, got {}",
+            ids.len()
+        ));
+    }
+    if !bad.is_empty() {
+        return p.refuse(format!(
+            "\"instanceIds\" must look like i-0123456789abcdef0 or mi-…; refused {bad:?}"
+        ));
+    }
+    let before = ids.len();
+    ids.sort();
+    ids.dedup();
+    if ids.len() != before {
+        p.add("\"instanceIds\" lists an instance twice");
+    }
+    Some(Targets::Instances(ids))
+}
+
+/// 1 to [`MAX_TARGETS`] SSM targets, each with a key and 1 to 50 values.
+fn tag_targets(ts: Vec<RawTarget>, p: &mut Problems) -> Option<Targets> {
+    if ts.is_empty() || ts.len() > MAX_TARGETS {
+        return p.refuse(format!(
+            "\"targets\" must hold 1 to {MAX_TARGETS} entries, got {}",
+            ts.len()
+        ));
+    }
+    let mut out = Vec::new();
+    for t in ts {
+        let key_ok = (1..=163).contains(&t.key.chars().count());
+        let values_ok =
+            !t.values.is_empty() && t.values.len() <= 50 && t.values.iter().all(|v| !v.is_empty());
+        if key_ok && values_ok {
+            out.push(TagTarget {
+                key: t.key,
+                values: t.values,
+            });
+        } else {
+            p.add(format!(
+                "each target needs a \"Key\" (1-163 chars) and 1 to 50 non-empty \"Values\"; refused Key {:?}",
+                t.key
             ));
-            DEFAULT_EXECUTION_TIMEOUT
         }
-    };
+    }
+    Some(Targets::Tags(out))
+}
 
-    let role = match (raw.role_arn.as_deref(), raw.external_id.as_deref()) {
-        (None, Some(_)) => {
-            problems.push("\"externalId\" needs a \"roleArn\"".to_string());
-            None
-        }
+/// An optional single-line directory.
+fn working_directory(dir: Option<String>, p: &mut Problems) -> Option<String> {
+    if let Some(d) = &dir
+        && (d.trim().is_empty() || d.contains('\n') || d.contains('\0'))
+    {
+        p.add("\"workingDirectory\" must be a non-empty single-line path");
+    }
+    dir
+}
+
+/// 1 to [`MAX_EXECUTION_TIMEOUT`] seconds, [`DEFAULT_EXECUTION_TIMEOUT`] when absent.
+fn execution_timeout(seconds: Option<i64>, p: &mut Problems) -> u32 {
+    match seconds {
+        None => DEFAULT_EXECUTION_TIMEOUT,
+        Some(t) => match u32::try_from(t) {
+            Ok(t) if (1..=MAX_EXECUTION_TIMEOUT).contains(&t) => t,
+            _ => {
+                p.add(format!(
+                    "\"executionTimeout\" must be 1 to {MAX_EXECUTION_TIMEOUT} seconds, got {t}"
+                ));
+                DEFAULT_EXECUTION_TIMEOUT
+            }
+        },
+    }
+}
+
+/// The cross-account role: `roleArn`, and `externalId` only with it.
+fn role(role_arn: Option<&str>, external_id: Option<&str>, p: &mut Problems) -> Option<RoleSpec> {
+    match (role_arn, external_id) {
+        (None, Some(_)) => p.refuse("\"externalId\" needs a \"roleArn\""),
         (None, None) => None,
         (Some(arn), ext) => match RoleSpec::new(arn, ext) {
             Ok(r) => Some(r),
-            Err(e) => {
-                problems.push(format!("\"roleArn\"/\"externalId\": {e}"));
-                None
-            }
+            Err(e) => p.refuse(format!("\"roleArn\"/\"externalId\": {e}")),
         },
-    };
+    }
+}
 
+/// Environment variables, each a Parameter Store reference resolved on the instance: a value
+/// given here would be a secret in the command text.
+fn env(raw: BTreeMap<String, String>, p: &mut Problems) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
-    for (name, value) in raw.env.unwrap_or_default() {
+    for (name, value) in raw {
         if !is_env_name(&name) {
-            problems.push(format!(
+            p.add(format!(
                 "\"env\" name {name:?} is not a valid shell variable name"
             ));
             continue;
@@ -307,49 +375,37 @@ pub fn parse(user_parameters: Option<&str>) -> Result<Plan, ParamError> {
             Some(param) if is_parameter_name(param) => {
                 env.insert(name, param.to_string());
             }
-            _ => problems.push(format!(
+            _ => p.add(format!(
                 "\"env\".{name} must be a Parameter Store reference such as \"ssm:/app/db-password\": values are resolved on the instance so that secrets never enter the command text"
             )),
         }
     }
+    env
+}
 
-    let output = match (raw.output_s3_bucket_name, raw.output_s3_key_prefix) {
-        (None, Some(_)) => {
-            problems.push("\"outputS3KeyPrefix\" needs \"outputS3BucketName\"".to_string());
-            None
-        }
+/// Where SSM writes the full output: a bucket, and a key prefix only with it.
+fn output(
+    bucket: Option<String>,
+    prefix: Option<String>,
+    p: &mut Problems,
+) -> Option<OutputLocation> {
+    match (bucket, prefix) {
+        (None, Some(_)) => p.refuse("\"outputS3KeyPrefix\" needs \"outputS3BucketName\""),
         (None, None) => None,
         (Some(bucket), prefix) => {
-            let ok = (3..=63).contains(&bucket.len())
-                && bucket.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'
-                });
-            if !ok {
-                problems.push(format!(
+            if !is_bucket_name(&bucket) {
+                p.add(format!(
                     "\"outputS3BucketName\" {bucket:?} is not a valid bucket name"
                 ));
             }
-            if prefix.as_ref().is_some_and(|p| p.len() > 500) {
-                problems.push("\"outputS3KeyPrefix\" must be at most 500 characters".to_string());
+            if prefix.as_ref().is_some_and(|k| k.len() > 500) {
+                p.add("\"outputS3KeyPrefix\" must be at most 500 characters");
             }
             Some(OutputLocation {
                 bucket,
-                prefix: prefix.filter(|p| !p.is_empty()),
+                prefix: prefix.filter(|k| !k.is_empty()),
             })
         }
-    };
-
-    match (work, targets) {
-        (Some(work), Some(targets)) if problems.is_empty() => Ok(Plan {
-            work,
-            targets,
-            working_directory: raw.working_directory,
-            execution_timeout,
-            role,
-            env,
-            output,
-        }),
-        _ => Err(ParamError { problems }),
     }
 }
 

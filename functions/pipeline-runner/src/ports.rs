@@ -1,27 +1,32 @@
-//! The narrow ports the handler talks through. Each is implemented once, by an SDK adapter in
-//! [`crate::adapters`].
+//! The narrow ports the handler talks through: SSM Run Command per account, the job ledger, and
+//! CodePipeline's result calls. The SDK adapters in [`crate::adapters`] implement them against
+//! AWS; the in-memory versions in `memory` (built for the crate's tests, or with the `memory`
+//! feature) implement the same contracts for testing the handler's behaviour.
 
 use crate::decide::{Invocation, Outcome};
 use crate::params::{OutputLocation, Targets};
 use ferrops::AwsFailure;
 use ferrops::sts::RoleSpec;
 
+#[cfg(any(test, feature = "memory"))]
+pub mod memory;
+
 /// A `SendCommand` request for `AWS-RunShellScript`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendRequest {
     /// Where to run.
     pub targets: Targets,
-    /// The shell lines.
+    /// The shell lines, the first of them `set -e`.
     pub lines: Vec<String>,
     /// The SSM `workingDirectory` parameter.
     pub working_directory: Option<String>,
-    /// `executionTimeout`, seconds.
+    /// The document's `executionTimeout` parameter: how long the lines may run, in seconds.
     pub execution_timeout: u32,
     /// `TimeoutSeconds`: how long SSM may take to deliver the command.
     pub delivery_timeout: u32,
     /// The command's comment (≤ 100 characters): names the job for the SSM console.
     pub comment: String,
-    /// Where SSM writes the full output.
+    /// Where SSM writes the full output, beyond the 24,000 characters it keeps itself.
     pub output: Option<OutputLocation>,
 }
 
@@ -57,7 +62,7 @@ pub trait CommandService {
 
 /// Hands out a [`CommandService`] for the home account or an assumed role.
 pub trait CommandServices {
-    /// The service type.
+    /// SSM in the account one role reaches.
     type Service: CommandService + Send + Sync;
 
     /// The service acting as `role` (home account when `None`); `job` names the STS session.
@@ -68,7 +73,8 @@ pub trait CommandServices {
     ) -> impl Future<Output = Result<Self::Service, ferrops::Error>> + Send;
 }
 
-/// A job's ledger entry.
+/// A job's ledger entry. An entry without a command is a claim whose delivery is still
+/// sending, or died while sending.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerEntry {
     /// The command sent for the job, once recorded.
@@ -90,13 +96,13 @@ pub enum Claim {
 
 /// Job ID → command ID, written with conditions so that one job sends one command.
 pub trait JobLedger {
-    /// Claims the job for this delivery.
+    /// Claims the job for this delivery, unless an earlier delivery holds it.
     fn claim(
         &self,
         job_id: &str,
         now: u64,
     ) -> impl Future<Output = Result<Claim, AwsFailure>> + Send;
-    /// Records the command sent for a claimed job.
+    /// Records the command sent for a claimed job; refused when the job holds no unsent claim.
     fn record(
         &self,
         job_id: &str,
@@ -105,7 +111,7 @@ pub trait JobLedger {
     ) -> impl Future<Output = Result<(), AwsFailure>> + Send;
     /// Gives up a claim whose command was never sent, so a redelivery may try again.
     fn release(&self, job_id: &str) -> impl Future<Output = Result<(), AwsFailure>> + Send;
-    /// Reads a job's entry.
+    /// Reads a job's entry, as of the latest write.
     fn lookup(
         &self,
         job_id: &str,
@@ -121,13 +127,13 @@ pub enum Reported {
     AlreadyReported,
 }
 
-/// Reporting failed.
+/// Why a job result could not be delivered.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// CodePipeline does not know the job: wrong account or region, or a forged event.
     #[error("CodePipeline does not know job {job_id}: {source}")]
     JobNotFound {
-        /// The job.
+        /// The job that was reported.
         job_id: String,
         /// The call's failure.
         #[source]
@@ -136,7 +142,7 @@ pub enum ReportError {
     /// The call failed; a Lambda retry may succeed.
     #[error("reporting job {job_id} failed: {source}")]
     Failed {
-        /// The job.
+        /// The job that was reported.
         job_id: String,
         /// The call's failure.
         #[source]
@@ -146,7 +152,7 @@ pub enum ReportError {
 
 /// CodePipeline's job result calls.
 pub trait JobResults {
-    /// Reports `outcome` for `job_id`.
+    /// Reports `outcome` for `job_id`: a final result, or progress with a continuation token.
     fn report(
         &self,
         job_id: &str,

@@ -4,13 +4,17 @@ use serde::{Deserialize, Serialize};
 
 /// Extra time after the delivery and execution timeouts before a silent command counts as lost:
 /// SSM reports a timed-out invocation a little after the limit passes.
-pub const GRACE_SECONDS: u64 = 120;
+pub(crate) const GRACE_SECONDS: u64 = 120;
 
 /// The state carried between invocations. CodePipeline limits tokens to 2048 characters; this
-/// encodes to about 250.
+/// encodes to about 150.
+///
+/// The account and role are not carried: every invocation parses UserParameters again and
+/// reaches the same account through the same role. Tokens written when they were carried
+/// (`acct`, `role`) still decode, because unknown fields are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token {
-    /// Format version.
+    /// Format version; a token of another version is refused rather than misread.
     pub v: u8,
     /// The job that sent the command: the ledger key.
     pub job: String,
@@ -18,12 +22,6 @@ pub struct Token {
     /// sending, and the ledger holds the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cmd: Option<String>,
-    /// The account the command runs in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub acct: Option<String>,
-    /// The role assumed to reach that account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub role: Option<String>,
     /// When the command was sent (Unix seconds).
     pub start: u64,
     /// The command's execution timeout, seconds.
@@ -45,7 +43,7 @@ impl Token {
     pub const VERSION: u8 = 1;
 
     /// The moment after which an unfinished command fails the job (Unix seconds).
-    pub fn deadline(&self) -> u64 {
+    pub(crate) fn deadline(&self) -> u64 {
         self.start + self.dlv + self.exec + GRACE_SECONDS
     }
 
@@ -69,7 +67,7 @@ impl Token {
     }
 
     /// The same token, one check later.
-    pub fn next(&self) -> Self {
+    pub(crate) fn next(&self) -> Self {
         Self {
             checks: self.checks + 1,
             ..self.clone()
@@ -86,10 +84,6 @@ mod tests {
             v: 1,
             job: "11111111-abcd-1111-abcd-111111abcdef".into(),
             cmd: Some("0b2f8a1c-1234-4abc-9def-0123456789ab".into()),
-            acct: Some("111122223333".into()),
-            role: Some(
-                "arn:aws:iam::111122223333:role/ferrops-runner-member-role-long-name".into(),
-            ),
             start: 1_700_000_000,
             exec: 172_800,
             dlv: 600,
@@ -103,6 +97,12 @@ mod tests {
         let s = t.encode();
         assert!(s.len() < 400, "{}", s.len());
         assert_eq!(Token::decode(&s).unwrap(), t);
+    }
+
+    #[test]
+    fn tokens_that_still_carry_the_account_and_role_decode() {
+        let old = r#"{"v":1,"job":"11111111-abcd-1111-abcd-111111abcdef","cmd":"0b2f8a1c-1234-4abc-9def-0123456789ab","acct":"111122223333","role":"arn:aws:iam::111122223333:role/ferrops-runner","start":1700000000,"exec":172800,"dlv":600,"checks":3}"#;
+        assert_eq!(Token::decode(old).unwrap(), sample());
     }
 
     #[test]

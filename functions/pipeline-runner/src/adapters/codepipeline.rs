@@ -9,14 +9,14 @@ use aws_sdk_codepipeline::operation::put_job_success_result::PutJobSuccessResult
 use aws_sdk_codepipeline::types::{ExecutionDetails, FailureDetails, FailureType};
 use ferrops::AwsFailure;
 
-/// Reports job results.
+/// Reports job results with `PutJobSuccessResult` and `PutJobFailureResult`.
 #[derive(Debug, Clone)]
 pub struct Results {
     client: Client,
 }
 
 impl Results {
-    /// Wraps a client.
+    /// Results reported through `client`, in the pipeline's account and region.
     pub fn new(client: Client) -> Self {
         Self { client }
     }
@@ -171,8 +171,6 @@ mod tests {
             v: 1,
             job: JOB.into(),
             cmd: Some(CMD.into()),
-            acct: None,
-            role: None,
             start: 1,
             exec: 3600,
             dlv: 600,
