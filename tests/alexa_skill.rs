@@ -2,10 +2,10 @@
 //! CodePipeline and SSM answer through the SDK's mock tools; DynamoDB persistence and the
 //! operators parameter run against moto server.
 
+use alexa_skill::Skill;
 use alexa_skill::adapters::{
     codepipeline::CodePipeline, dynamodb::SkillTable, ssm::OperatorsParameter,
 };
-use alexa_skill::ports::Services;
 use aws_sdk_codepipeline::operation::get_pipeline_state::{
     GetPipelineStateError, GetPipelineStateOutput,
 };
@@ -19,9 +19,8 @@ use aws_sdk_codepipeline::types::{
 use aws_sdk_ssm::operation::get_parameter::GetParameterOutput;
 use aws_sdk_ssm::types::Parameter;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use ferrops_alexa::skill::{Skill, SkillIds};
-use ferrops_alexa::{RequestEnvelope, ResponseEnvelope};
 use ferrops::sts::{AssumeRoleProvider, CrossAccount};
+use ferrops_alexa::{RequestEnvelope, ResponseEnvelope, SkillIds};
 use ferrops_tests::{create_table, emulator, fixture, unique};
 use serde_json::{Value, json};
 
@@ -29,11 +28,10 @@ const SKILL: &str = "amzn1.ask.skill.0a1b2c3d-4e5f-6789-abcd-ef0123456789";
 const OPERATOR: &str = "amzn1.ask.account.AFOPERATOREXAMPLE7NQH3RZ6E4C2MYX5JKBSA";
 const TOKEN: &str = "11111111-2222-4333-8444-555555555555";
 const LOCALES: &[&str] = &["en-US", "en-GB", "de-DE"];
+/// The invocation's time, in seconds since the epoch.
+const NOW: u64 = 1_767_225_600;
 
-type App = (
-    Skill<Services<CodePipeline, OperatorsParameter>>,
-    Services<CodePipeline, OperatorsParameter>,
-);
+type App = Skill<CodePipeline, OperatorsParameter, SkillTable>;
 
 fn strings(locale: &str) -> Value {
     let file = alexa_skill::LOCALES
@@ -186,21 +184,17 @@ fn app(m: &Mocks) -> App {
         .build();
     let roles = AssumeRoleProvider::with_sts_client(sts, &base, "alexa-skill");
     let cp2 = cp.clone();
-    let services = Services {
+    Skill {
         pipelines: CodePipeline::new(CrossAccount::new(cp, roles, move |_| cp2.clone()), None),
         operators: OperatorsParameter::new(ssm, Some("/ferrops/alexa/operators".into())),
-    };
-    (
-        alexa_skill::skill(
-            alexa_skill::catalog().unwrap(),
-            SkillIds::parse(Some(SKILL)),
-        ),
-        services,
-    )
+        attributes: None,
+        catalog: alexa_skill::catalog().unwrap(),
+        skill_ids: SkillIds::parse(Some(SKILL)),
+    }
 }
 
 async fn ask(app: &App, request: Value) -> ResponseEnvelope {
-    alexa_skill::handle(&app.0, &app.1, request).await.unwrap()
+    app.handle(request, NOW).await.unwrap()
 }
 
 fn speech(r: &ResponseEnvelope) -> String {
@@ -553,14 +547,12 @@ async fn requests_for_another_skill_are_refused_and_garbage_still_gets_speech() 
     let mut other = fixture("alexa/en-US/launch.json");
     other["context"]["System"]["application"]["applicationId"] =
         json!("amzn1.ask.skill.someone-else");
-    let err = alexa_skill::handle(&a.0, &a.1, other).await.unwrap_err();
+    let err = a.handle(other, NOW).await.unwrap_err();
     assert_eq!(
         lambda_runtime::Diagnostic::from(err).error_type,
         "SkillIdMismatch"
     );
-    let r = alexa_skill::handle(&a.0, &a.1, json!({"not": "alexa"}))
-        .await
-        .unwrap();
+    let r = a.handle(json!({"not": "alexa"}), NOW).await.unwrap();
     assert!(r.speech().is_some());
 }
 
@@ -578,19 +570,19 @@ async fn facts_heard_before_are_remembered_in_dynamodb_across_sessions() {
     let sdk = emulator().await;
     let table = unique("skill");
     create_table(&sdk, &table, "id").await.unwrap();
-    let (skill, services) = app(&mocks(true));
-    let skill = skill.persistence(SkillTable::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        table.clone(),
-    ));
+    let skill = Skill {
+        attributes: Some(SkillTable::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            table.clone(),
+        )),
+        ..app(&mocks(true))
+    };
     let count = strings("en-US")["FACTS"].as_array().unwrap().len();
     let mut told = std::collections::BTreeSet::new();
     for n in 0..count {
         let mut launch = fixture("alexa/en-US/launch.json");
         launch["request"]["requestId"] = json!(format!("amzn1.echo-api.request.{n}"));
-        let r = alexa_skill::handle(&skill, &services, launch)
-            .await
-            .unwrap();
+        let r = skill.handle(launch, NOW).await.unwrap();
         let heard = r.session_attributes["heard"].as_array().unwrap().clone();
         let newest = heard
             .iter()
@@ -618,10 +610,15 @@ async fn facts_heard_before_are_remembered_in_dynamodb_across_sessions() {
     let stored: Value =
         serde_json::from_str(item.item().unwrap()["attributes"].as_s().unwrap()).unwrap();
     assert_eq!(stored["heard"]["en-US"].as_array().unwrap().len(), count);
+    assert_eq!(
+        item.item().unwrap()["updated_at"].as_n().unwrap(),
+        &NOW.to_string(),
+        "stamped with the invocation's time"
+    );
 
     let mut again = fixture("alexa/en-US/launch.json");
     again["request"]["requestId"] = json!("amzn1.echo-api.request.after-all");
-    let r = alexa_skill::handle(&skill, &services, again).await.unwrap();
+    let r = skill.handle(again, NOW).await.unwrap();
     assert_eq!(
         r.session_attributes["heard"].as_array().unwrap().len(),
         1,

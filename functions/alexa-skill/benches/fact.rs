@@ -5,10 +5,7 @@
 //! Run with `cargo bench -p alexa-skill`.
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
-use alexa_skill::adapters::{codepipeline::CodePipeline, ssm::OperatorsParameter};
-use alexa_skill::ports::Services;
-use ferrops_alexa::skill::SkillIds;
-use ferrops::sts::{AssumeRoleProvider, CrossAccount};
+use alexa_skill::Config;
 use std::time::Instant;
 
 fn main() {
@@ -20,35 +17,21 @@ fn main() {
         .region(aws_config::Region::new("us-east-1"))
         .behavior_version(aws_config::BehaviorVersion::latest())
         .build();
-    let services = Services {
-        pipelines: CodePipeline::new(
-            CrossAccount::new(
-                aws_sdk_codepipeline::Client::new(&sdk),
-                AssumeRoleProvider::new(&sdk, "bench"),
-                aws_sdk_codepipeline::Client::new,
-            ),
-            None,
-        ),
-        operators: OperatorsParameter::new(aws_sdk_ssm::Client::new(&sdk), None),
-    };
-    let skill = alexa_skill::skill(alexa_skill::catalog().unwrap(), SkillIds::parse(None));
+    let skill = alexa_skill::skill(&sdk, Config::default()).unwrap();
     let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/fixtures/alexa/en-US/get-new-fact.json");
     let payload: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
 
     for _ in 0..1_000 {
-        rt.block_on(alexa_skill::handle(&skill, &services, payload.clone()))
-            .unwrap();
+        rt.block_on(skill.handle(payload.clone(), 0)).unwrap();
     }
     let mut samples = Vec::with_capacity(20_000);
     for n in 0..20_000 {
         let mut p = payload.clone();
         p["request"]["requestId"] = serde_json::json!(format!("amzn1.echo-api.request.{n}"));
         let start = Instant::now();
-        let r = rt
-            .block_on(alexa_skill::handle(&skill, &services, p))
-            .unwrap();
+        let r = rt.block_on(skill.handle(p, 0)).unwrap();
         samples.push(start.elapsed());
         std::hint::black_box(r);
     }

@@ -6,7 +6,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 /// The index of the fact to tell out of `count`, avoiding `heard`; when every fact has been
 /// heard the cycle starts again (`reset` is then true). `seed` (the request ID) makes the choice
 /// random across requests and repeatable for one request.
-pub fn pick(count: usize, heard: &BTreeSet<usize>, seed: &str) -> Option<(usize, bool)> {
+pub(crate) fn pick(count: usize, heard: &BTreeSet<usize>, seed: &str) -> Option<(usize, bool)> {
     if count == 0 {
         return None;
     }

@@ -9,7 +9,7 @@ pub struct Operators(BTreeMap<String, Option<String>>);
 impl Operators {
     /// Parses the parameter's value: either a JSON object of user ID → name, or user IDs
     /// separated by commas or new lines.
-    pub fn parse(value: &str) -> Self {
+    pub(crate) fn parse(value: &str) -> Self {
         if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(value) {
             return Self(
                 m.into_iter()
@@ -41,7 +41,7 @@ impl Operators {
     }
 
     /// How to name `user_id` in an approval summary.
-    pub fn describe(&self, user_id: &str) -> String {
+    pub(crate) fn describe(&self, user_id: &str) -> String {
         match self.0.get(user_id) {
             Some(Some(name)) => format!("{name} ({user_id})"),
             _ => user_id.to_string(),

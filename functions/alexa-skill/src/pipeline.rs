@@ -1,56 +1,56 @@
-//! What `GetPipelineState` says, as the skill speaks it, and which approvals are waiting.
+//! A pipeline's state as the skill reads it, what it says about it, and which approvals wait.
 
 use ferrops_alexa::Ssml;
 use ferrops_alexa::i18n::Strings;
 
-/// One action's latest execution.
+/// One action and its latest execution.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActionView {
-    /// The action.
+    /// The action's name in the pipeline.
     pub name: String,
     /// `InProgress`, `Succeeded`, `Failed`, `Abandoned`; `None` when it never ran.
     pub status: Option<String>,
-    /// The error message of a failed run.
+    /// The error message of a failed run, as CodePipeline reports it.
     pub error: Option<String>,
-    /// The approval token: present while a manual approval waits.
+    /// The approval token: present while a manual approval waits, and kept after it is decided.
     pub token: Option<String>,
 }
 
-/// One stage.
+/// One stage and its actions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StageView {
-    /// The stage.
+    /// The stage's name in the pipeline.
     pub name: String,
     /// The latest execution's status; `None` when it never ran.
     pub status: Option<String>,
-    /// Its actions.
+    /// Its actions, in pipeline order.
     pub actions: Vec<ActionView>,
 }
 
-/// A pipeline's state.
+/// A pipeline's state, from `GetPipelineState`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PipelineView {
-    /// The pipeline.
+    /// The pipeline's name, as CodePipeline spells it.
     pub name: String,
     /// Its stages, in order.
     pub stages: Vec<StageView>,
 }
 
-/// A manual approval that waits.
+/// A manual approval that waits: everything `PutApprovalResult` needs to decide it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingApproval {
-    /// The pipeline.
+    /// The pipeline's name.
     pub pipeline: String,
-    /// The stage.
+    /// The stage the approval is in.
     pub stage: String,
-    /// The approval action.
+    /// The approval action's name.
     pub action: String,
-    /// The token `PutApprovalResult` needs.
+    /// The token of this wait; a new run of the stage gets a new one.
     pub token: String,
 }
 
 /// Every waiting manual approval, in stage order.
-pub fn pending_approvals(view: &PipelineView) -> Vec<PendingApproval> {
+pub(crate) fn pending_approvals(view: &PipelineView) -> Vec<PendingApproval> {
     view.stages
         .iter()
         .flat_map(|s| {
@@ -86,10 +86,10 @@ fn status_word(strings: &Strings<'_>, status: Option<&str>) -> String {
 }
 
 /// Longest error message spoken; the console has the rest.
-pub const ERROR_SPOKEN_MAX: usize = 300;
+const ERROR_SPOKEN_MAX: usize = 300;
 
 /// The status report: every stage and its status, then what failed and what waits.
-pub fn status_speech(strings: &Strings<'_>, view: &PipelineView) -> Ssml {
+pub(crate) fn status_speech(strings: &Strings<'_>, view: &PipelineView) -> Ssml {
     let mut s = Ssml::new()
         .text(&strings.format("STATUS_INTRO", &[("pipeline", &view.name)]))
         .text(" ");

@@ -4,28 +4,19 @@
 //! the user's locale comes from the next locale in the chain, and that fallback is logged rather
 //! than silent.
 
+use crate::Error;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// Every locale's strings.
+/// Every locale's strings, and the default locale that ends each fallback chain.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     locales: BTreeMap<String, Map<String, Value>>,
     default: String,
 }
 
-/// A locale file could not be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("locale {locale}: {reason}")]
-pub struct CatalogError {
-    /// The locale.
-    pub locale: String,
-    /// What is wrong.
-    pub reason: String,
-}
-
-/// `de-de`, `DE_de` → `de-DE`.
-pub fn normalise(locale: &str) -> String {
+/// `de-de`, `DE_de` → `de-DE`: Alexa sends one spelling, but locale files may use another.
+fn normalise(locale: &str) -> String {
     let mut parts = locale.trim().split(['-', '_']);
     let lang = parts.next().unwrap_or_default().to_ascii_lowercase();
     match parts.next() {
@@ -37,32 +28,30 @@ pub fn normalise(locale: &str) -> String {
 impl Catalog {
     /// Builds a catalog from `(locale, JSON text)` pairs; `default` ends every fallback chain and
     /// must be among them.
-    pub fn from_json(files: &[(&str, &str)], default: &str) -> Result<Self, CatalogError> {
+    pub fn from_json(files: &[(&str, &str)], default: &str) -> Result<Self, Error> {
         let mut locales = BTreeMap::new();
         for (locale, text) in files {
-            let err = |reason: String| CatalogError {
-                locale: locale.to_string(),
-                reason,
+            let parsed =
+                serde_json::from_str::<Value>(text).map_err(|source| Error::LocaleJson {
+                    locale: locale.to_string(),
+                    source,
+                })?;
+            let Value::Object(strings) = parsed else {
+                return Err(Error::LocaleNotAnObject {
+                    locale: locale.to_string(),
+                });
             };
-            match serde_json::from_str::<Value>(text).map_err(|e| err(e.to_string()))? {
-                Value::Object(m) => {
-                    locales.insert(normalise(locale), m);
-                }
-                _ => return Err(err("must be a JSON object of keys to strings".into())),
-            }
+            locales.insert(normalise(locale), strings);
         }
         let default = normalise(default);
         if !locales.contains_key(&default) {
-            return Err(CatalogError {
-                locale: default,
-                reason: "the default locale has no strings".into(),
-            });
+            return Err(Error::DefaultLocaleMissing { locale: default });
         }
         Ok(Self { locales, default })
     }
 
     /// The locales, in order of preference, that serve `locale`.
-    pub fn chain(&self, locale: Option<&str>) -> Vec<String> {
+    fn chain(&self, locale: Option<&str>) -> Vec<String> {
         let mut chain = Vec::new();
         if let Some(l) = locale.map(normalise).filter(|l| !l.is_empty()) {
             let lang = l.split('-').next().unwrap_or_default().to_string();
@@ -75,7 +64,8 @@ impl Catalog {
         chain
     }
 
-    /// The strings for `locale`.
+    /// The strings for a request in `locale` (`None` when it names none); a locale served by a
+    /// fallback is logged.
     pub fn strings(&self, locale: Option<&str>) -> Strings<'_> {
         let chain = self.chain(locale);
         let requested = locale
@@ -89,11 +79,6 @@ impl Catalog {
             chain,
             requested,
         }
-    }
-
-    /// The locales the catalog has.
-    pub fn locales(&self) -> impl Iterator<Item = &str> {
-        self.locales.keys().map(String::as_str)
     }
 
     /// Keys of the default locale missing from `locale` (for completeness tests).
@@ -110,7 +95,7 @@ impl Catalog {
     }
 }
 
-/// The strings one request uses.
+/// The strings one request is answered in: its locale's, then those along the fallback chain.
 #[derive(Debug, Clone)]
 pub struct Strings<'a> {
     catalog: &'a Catalog,
@@ -125,11 +110,6 @@ impl Strings<'_> {
             .first()
             .map(String::as_str)
             .unwrap_or(&self.catalog.default)
-    }
-
-    /// The locale the request asked for.
-    pub fn requested(&self) -> &str {
-        &self.requested
     }
 
     fn lookup(&self, key: &str) -> Option<&Value> {
@@ -234,9 +214,18 @@ mod tests {
 
     #[test]
     fn bad_files_and_a_missing_default_are_errors() {
-        assert!(Catalog::from_json(&[("en-US", "[1]")], "en-US").is_err());
-        assert!(Catalog::from_json(&[("en-US", "{")], "en-US").is_err());
-        assert!(Catalog::from_json(&[("de-DE", "{}")], "en-US").is_err());
+        assert!(matches!(
+            Catalog::from_json(&[("en-US", "[1]")], "en-US"),
+            Err(Error::LocaleNotAnObject { locale }) if locale == "en-US"
+        ));
+        assert!(matches!(
+            Catalog::from_json(&[("en-US", "{")], "en-US"),
+            Err(Error::LocaleJson { locale, .. }) if locale == "en-US"
+        ));
+        assert!(matches!(
+            Catalog::from_json(&[("de-DE", "{}")], "en-US"),
+            Err(Error::DefaultLocaleMissing { locale }) if locale == "en-US"
+        ));
     }
 
     #[test]

@@ -1,21 +1,24 @@
-//! A typed Alexa Skills Kit model and a small skill framework.
+//! The Alexa Skills Kit model `alexa-skill` answers with.
 //!
-//! - [`request`]: the request envelope. Unknown request types and unknown fields never fail
-//!   parsing; secrets in it (`apiAccessToken`, account-linking tokens) are [`ferrops::Secret`]s.
-//! - [`ssml`] and [`response`]: replies, with every text placed into SSML escaped and the
-//!   Alexa size limits checked before anything is returned.
-//! - [`i18n`]: per-locale strings with an explicit fallback chain.
-//! - [`skill`]: routing, interceptors, attributes, skill-ID verification and an error handler
-//!   that always speaks.
+//! - [`request`]: the request envelope, reduced to what a skill reads. Unknown request types and
+//!   unknown fields never fail parsing.
+//! - [`response`]: replies, and Alexa's size limits checked before a reply leaves.
+//! - [`ssml`]: SSML built only from escaped text.
+//! - [`i18n`]: per-locale strings with an explicit, logged fallback chain.
+//! - [`skill_ids`]: which skills the function answers.
+//!
+//! Routing stays with the skill: a `match` on the request is all a skill of this size needs.
+#![deny(missing_docs)]
 
+pub mod error;
 pub mod i18n;
 pub mod request;
 pub mod response;
-pub mod skill;
+pub mod skill_ids;
 pub mod ssml;
 
-pub use request::{Intent, Request, RequestEnvelope, Slot};
-pub use response::{
-    CanFulfill, CanFulfillSlot, Card, Directive, Limits, ResponseBuilder, ResponseEnvelope, Speech,
-};
+pub use error::Error;
+pub use request::{Request, RequestEnvelope};
+pub use response::{ResponseBuilder, ResponseEnvelope};
+pub use skill_ids::SkillIds;
 pub use ssml::Ssml;

@@ -1,58 +1,46 @@
-//! The request envelope Alexa sends.
+//! The request envelope Alexa sends, reduced to what a skill reads.
+//!
+//! Alexa adds fields and request types over time, so nothing here fails on an unknown field or
+//! an unknown `type`. The envelope's tokens (`apiAccessToken`, account-linking tokens) are not
+//! read at all, so they cannot reach a log through `Debug`.
 
-use ferrops::Secret;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// The whole request.
+/// What Alexa posts to the skill for each request: who asks which skill, the session so far,
+/// and the request itself.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct RequestEnvelope {
-    /// Envelope version, `1.0`.
+    /// The session; absent for out-of-session requests such as skill events.
     #[serde(default)]
-    pub version: String,
-    /// The session; absent for out-of-session requests.
+    pub(crate) session: Option<Session>,
+    /// Who is asking which skill; Alexa sends it on every request, in or out of a session.
     #[serde(default)]
-    pub session: Option<Session>,
-    /// Device, user and application context.
-    #[serde(default)]
-    pub context: Option<Context>,
-    /// What happened.
+    pub(crate) context: Option<Context>,
+    /// What the user did.
     pub request: Request,
 }
 
 impl RequestEnvelope {
-    /// The skill the request is for, from `context.System.application` or else
-    /// `session.application`.
+    /// The skill the request is for: `context.System.application`, else `session.application`.
     pub fn application_id(&self) -> Option<&str> {
-        self.context
+        let system = self
+            .context
             .as_ref()
-            .and_then(|c| c.system.application.as_ref())
-            .map(|a| a.application_id.as_str())
-            .or_else(|| {
-                self.session
-                    .as_ref()
-                    .and_then(|s| s.application.as_ref())
-                    .map(|a| a.application_id.as_str())
-            })
+            .and_then(|c| c.system.application.as_ref());
+        let session = self.session.as_ref().and_then(|s| s.application.as_ref());
+        system.or(session).map(|a| a.application_id.as_str())
     }
 
-    /// The Alexa user ID.
+    /// The Alexa user ID: `context.System.user`, else `session.user`.
     pub fn user_id(&self) -> Option<&str> {
-        self.context
-            .as_ref()
-            .and_then(|c| c.system.user.as_ref())
-            .map(|u| u.user_id.as_str())
-            .or_else(|| {
-                self.session
-                    .as_ref()
-                    .and_then(|s| s.user.as_ref())
-                    .map(|u| u.user_id.as_str())
-            })
+        let system = self.context.as_ref().and_then(|c| c.system.user.as_ref());
+        let session = self.session.as_ref().and_then(|s| s.user.as_ref());
+        system.or(session).map(|u| u.user_id.as_str())
     }
 
-    /// The session attributes sent back from the previous turn.
+    /// The session attributes the skill returned on the previous turn (empty on a new session).
     pub fn session_attributes(&self) -> Map<String, Value> {
         self.session
             .as_ref()
@@ -61,89 +49,61 @@ impl RequestEnvelope {
     }
 }
 
-/// A session.
+/// A session: the turns of one conversation.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Session {
-    /// True on the session's first request.
-    #[serde(default)]
-    pub new: bool,
-    /// The session ID.
-    #[serde(default)]
-    pub session_id: String,
+pub(crate) struct Session {
     /// The skill.
     #[serde(default)]
-    pub application: Option<Application>,
-    /// Attributes the skill set in its previous response.
-    #[serde(default, deserialize_with = "null_as_empty")]
-    pub attributes: Map<String, Value>,
+    pub(crate) application: Option<Application>,
+    /// What the skill returned as `sessionAttributes` on the previous turn; Alexa sends `null`
+    /// on a new session, read as empty.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub(crate) attributes: Map<String, Value>,
     /// The user.
     #[serde(default)]
-    pub user: Option<User>,
+    pub(crate) user: Option<User>,
 }
 
-fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
-    Ok(Option::<Map<String, Value>>::deserialize(d)?.unwrap_or_default())
+fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
-/// The skill's identity.
+/// The skill's identity, checked against the skills the function may answer.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Application {
+pub(crate) struct Application {
     /// `amzn1.ask.skill.…`.
-    pub application_id: String,
+    pub(crate) application_id: String,
 }
 
 /// The user.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct User {
-    /// `amzn1.ask.account.…`, stable per user and skill.
-    pub user_id: String,
-    /// The account-linking token, when linked.
-    #[serde(default)]
-    pub access_token: Option<Secret>,
+pub(crate) struct User {
+    /// `amzn1.ask.account.…`: stable for one user of one skill, so it keys stored attributes
+    /// and the operators list.
+    pub(crate) user_id: String,
 }
 
-/// The request context.
+/// `context`.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Context {
-    /// The `System` object.
+pub(crate) struct Context {
+    /// `context.System`.
     #[serde(rename = "System")]
-    pub system: System,
+    pub(crate) system: System,
 }
 
-/// `context.System`.
+/// `context.System`: the skill and the user, as Alexa vouches for them.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct System {
+pub(crate) struct System {
     /// The skill.
     #[serde(default)]
-    pub application: Option<Application>,
+    pub(crate) application: Option<Application>,
     /// The user.
     #[serde(default)]
-    pub user: Option<User>,
-    /// The device.
-    #[serde(default)]
-    pub device: Option<Device>,
-    /// The Alexa API endpoint for this request.
-    #[serde(default)]
-    pub api_endpoint: Option<String>,
-    /// The token for Alexa APIs.
-    #[serde(default)]
-    pub api_access_token: Option<Secret>,
-}
-
-/// The device.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Device {
-    /// The device ID.
-    #[serde(default)]
-    pub device_id: String,
-    /// What the device supports (display, audio player, …).
-    #[serde(default)]
-    pub supported_interfaces: Value,
+    pub(crate) user: Option<User>,
 }
 
 /// What the user did.
@@ -153,25 +113,22 @@ pub enum Request {
     Launch(LaunchRequest),
     /// The user asked for something.
     Intent(IntentRequest),
-    /// The session ended.
+    /// The session ended; Alexa ignores any speech in the reply.
     SessionEnded(SessionEndedRequest),
-    /// Alexa asks whether the skill could fulfil an intent.
+    /// Alexa asks, before routing a one-shot utterance, whether the skill could fulfil an intent.
     CanFulfillIntent(IntentRequest),
     /// A request type this model does not know; never a parse error.
     Other(OtherRequest),
 }
 
-/// Fields every request has.
+/// Fields every request type has.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Common {
-    /// The request ID.
+    /// The request ID, unique per request.
     #[serde(default)]
     pub request_id: String,
-    /// When it was sent.
-    #[serde(default)]
-    pub timestamp: Option<String>,
-    /// The user's locale, such as `de-DE`.
+    /// The user's locale, such as `de-DE`; absent on some skill events.
     #[serde(default)]
     pub locale: Option<String>,
 }
@@ -179,36 +136,31 @@ pub struct Common {
 /// `LaunchRequest`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LaunchRequest {
-    /// Common fields.
+    /// Request ID and locale.
     #[serde(flatten)]
     pub common: Common,
 }
 
-/// `IntentRequest` (and `CanFulfillIntentRequest`).
+/// `IntentRequest` and `CanFulfillIntentRequest`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct IntentRequest {
-    /// Common fields.
+    /// Request ID and locale.
     #[serde(flatten)]
     pub common: Common,
-    /// `STARTED`, `IN_PROGRESS` or `COMPLETED` for dialogs.
-    #[serde(default)]
-    pub dialog_state: Option<String>,
-    /// The intent.
+    /// What the user asked for.
     pub intent: Intent,
 }
 
 /// `SessionEndedRequest`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct SessionEndedRequest {
-    /// Common fields.
+    /// Request ID and locale.
     #[serde(flatten)]
     pub common: Common,
     /// `USER_INITIATED`, `ERROR` or `EXCEEDED_MAX_REPROMPTS`.
     #[serde(default)]
     pub reason: Option<String>,
-    /// Set when `reason` is `ERROR`.
+    /// Set when `reason` is `ERROR`: usually that Alexa refused the skill's previous reply.
     #[serde(default)]
     pub error: Option<SessionError>,
 }
@@ -219,55 +171,47 @@ pub struct SessionError {
     /// The error type, such as `INVALID_RESPONSE`.
     #[serde(rename = "type", default)]
     pub error_type: String,
-    /// The explanation.
+    /// Alexa's explanation.
     #[serde(default)]
     pub message: String,
 }
 
-/// A request of a type this model does not know.
+/// A request of a type this model does not know, such as `AlexaSkillEvent.SkillEnabled`.
 #[derive(Debug, Clone)]
 pub struct OtherRequest {
     /// Its `type`.
-    pub request_type: String,
-    /// Common fields.
-    pub common: Common,
-    /// The whole request object.
-    pub raw: Value,
+    pub(crate) request_type: String,
+    /// Request ID and locale.
+    pub(crate) common: Common,
 }
 
 impl<'de> Deserialize<'de> for Request {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
+        use serde_json::from_value;
         let raw = Value::deserialize(d)?;
         let kind = raw
             .get("type")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_string();
-        Ok(match kind.as_str() {
-            "LaunchRequest" => {
-                Request::Launch(serde_json::from_value(raw).map_err(D::Error::custom)?)
-            }
-            "IntentRequest" => {
-                Request::Intent(serde_json::from_value(raw).map_err(D::Error::custom)?)
-            }
-            "SessionEndedRequest" => {
-                Request::SessionEnded(serde_json::from_value(raw).map_err(D::Error::custom)?)
-            }
-            "CanFulfillIntentRequest" => {
-                Request::CanFulfillIntent(serde_json::from_value(raw).map_err(D::Error::custom)?)
-            }
-            _ => Request::Other(OtherRequest {
-                common: serde_json::from_value(raw.clone()).map_err(D::Error::custom)?,
-                request_type: kind,
-                raw,
+        let request = match kind.as_str() {
+            "LaunchRequest" => from_value(raw).map(Request::Launch),
+            "IntentRequest" => from_value(raw).map(Request::Intent),
+            "SessionEndedRequest" => from_value(raw).map(Request::SessionEnded),
+            "CanFulfillIntentRequest" => from_value(raw).map(Request::CanFulfillIntent),
+            _ => from_value(raw).map(|common| {
+                Request::Other(OtherRequest {
+                    request_type: kind,
+                    common,
+                })
             }),
-        })
+        };
+        request.map_err(serde::de::Error::custom)
     }
 }
 
 impl Request {
-    /// Fields every request has.
+    /// Fields every request type has.
     pub fn common(&self) -> &Common {
         match self {
             Request::Launch(r) => &r.common,
@@ -277,7 +221,7 @@ impl Request {
         }
     }
 
-    /// The request's `type`.
+    /// The request's `type`, as Alexa spells it.
     pub fn type_name(&self) -> &str {
         match self {
             Request::Launch(_) => "LaunchRequest",
@@ -287,20 +231,12 @@ impl Request {
             Request::Other(r) => &r.request_type,
         }
     }
-
-    /// The intent of an `IntentRequest`.
-    pub fn intent(&self) -> Option<&Intent> {
-        match self {
-            Request::Intent(r) => Some(&r.intent),
-            _ => None,
-        }
-    }
 }
 
-/// Whether the user confirmed an intent or slot.
+/// Whether the user has confirmed an intent that asked for confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Confirmation {
-    /// Not asked yet.
+    /// Not asked yet (or a status this model does not know).
     #[default]
     None,
     /// The user said yes.
@@ -319,114 +255,89 @@ impl<'de> Deserialize<'de> for Confirmation {
     }
 }
 
-impl Confirmation {
-    /// The wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Confirmation::None => "NONE",
-            Confirmation::Confirmed => "CONFIRMED",
-            Confirmation::Denied => "DENIED",
-        }
-    }
-}
-
-/// An intent.
+/// An intent: what the user asked for, with the slots they filled.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Intent {
     /// Its name, such as `GetNewFactIntent`.
     pub name: String,
-    /// Confirmation of the whole intent.
+    /// Whether the user confirmed the whole intent.
     #[serde(default)]
     pub confirmation_status: Confirmation,
-    /// Slots by name.
-    #[serde(default, deserialize_with = "null_as_empty_slots")]
-    pub slots: BTreeMap<String, Slot>,
-}
-
-fn null_as_empty_slots<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<BTreeMap<String, Slot>, D::Error> {
-    Ok(Option::<BTreeMap<String, Slot>>::deserialize(d)?.unwrap_or_default())
+    /// Slots by name; Alexa sends `null` for an intent without slots, read as empty.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub(crate) slots: BTreeMap<String, Slot>,
 }
 
 impl Intent {
-    /// A slot's best value: the first entity-resolution match's ID or name, else what was heard.
+    /// The slot `name`'s best value: the ID (or canonical name) of the first entity-resolution
+    /// match, else the words heard; `None` when the slot is empty.
     pub fn slot_value(&self, name: &str) -> Option<&str> {
         self.slots.get(name).and_then(Slot::resolved)
     }
 }
 
-/// A slot.
+/// A slot: one value in an utterance, such as the pipeline's name.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Slot {
-    /// The slot's name.
+pub(crate) struct Slot {
+    /// What the user said, as Alexa heard it.
     #[serde(default)]
-    pub name: String,
-    /// What the user said.
+    pub(crate) value: Option<String>,
+    /// Entity resolution: the heard value matched against the skill's slot values.
     #[serde(default)]
-    pub value: Option<String>,
-    /// Confirmation of this slot.
-    #[serde(default)]
-    pub confirmation_status: Confirmation,
-    /// Entity resolution results.
-    #[serde(default)]
-    pub resolutions: Option<Resolutions>,
+    pub(crate) resolutions: Option<Resolutions>,
 }
 
 /// Entity resolution.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Resolutions {
+pub(crate) struct Resolutions {
     /// One entry per authority (the skill's slot type, dynamic entities).
     #[serde(default)]
-    pub resolutions_per_authority: Vec<Authority>,
+    pub(crate) resolutions_per_authority: Vec<Authority>,
 }
 
 /// One authority's resolution.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Authority {
-    /// The authority.
+pub(crate) struct Authority {
+    /// Whether the authority matched the heard value.
     #[serde(default)]
-    pub authority: String,
-    /// `ER_SUCCESS_MATCH`, `ER_SUCCESS_NO_MATCH`, …
+    pub(crate) status: Option<ResolutionStatus>,
+    /// The matched values, best first.
     #[serde(default)]
-    pub status: Option<ResolutionStatus>,
-    /// The matched values.
-    #[serde(default)]
-    pub values: Vec<ResolvedValueWrapper>,
+    pub(crate) values: Vec<ResolvedValueWrapper>,
 }
 
 /// A resolution status.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ResolutionStatus {
-    /// The code.
+pub(crate) struct ResolutionStatus {
+    /// `ER_SUCCESS_MATCH`, `ER_SUCCESS_NO_MATCH`, `ER_ERROR_TIMEOUT`, …
     #[serde(default)]
-    pub code: String,
+    pub(crate) code: String,
 }
 
-/// `{"value": {...}}` as the API wraps it.
+/// `{"value": {...}}`, as the API wraps each resolved value.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ResolvedValueWrapper {
+pub(crate) struct ResolvedValueWrapper {
     /// The value.
-    pub value: ResolvedValue,
+    pub(crate) value: ResolvedValue,
 }
 
-/// A canonical slot value.
+/// A canonical slot value from the interaction model.
 #[derive(Debug, Clone, Deserialize)]
-pub struct ResolvedValue {
-    /// Its name.
+pub(crate) struct ResolvedValue {
+    /// Its canonical name.
     #[serde(default)]
-    pub name: String,
+    pub(crate) name: String,
     /// Its ID, when the model gave one.
     #[serde(default)]
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
 }
 
 impl Slot {
-    /// The first successful resolution's ID (or name), else the heard value.
-    pub fn resolved(&self) -> Option<&str> {
+    /// The first successful resolution's ID (or name when it has no ID), else the heard value;
+    /// `None` when nothing but blanks was heard.
+    pub(crate) fn resolved(&self) -> Option<&str> {
         let matched = self.resolutions.as_ref().and_then(|r| {
             r.resolutions_per_authority
                 .iter()
@@ -488,6 +399,17 @@ mod tests {
             env.session_attributes().is_empty(),
             "null attributes read as empty"
         );
+    }
+
+    #[test]
+    fn the_session_names_skill_and_user_when_the_context_does_not() {
+        let mut raw = envelope(json!({"type": "LaunchRequest", "requestId": "r0"}));
+        raw["context"] = json!({"System": {}});
+        raw["session"]["application"]["applicationId"] = json!("amzn1.ask.skill.S");
+        raw["session"]["user"]["userId"] = json!("amzn1.ask.account.S");
+        let env: RequestEnvelope = serde_json::from_value(raw).unwrap();
+        assert_eq!(env.application_id(), Some("amzn1.ask.skill.S"));
+        assert_eq!(env.user_id(), Some("amzn1.ask.account.S"));
     }
 
     #[test]

@@ -41,36 +41,9 @@ impl Ssml {
         self
     }
 
-    /// Appends text read character by character (IDs, codes).
-    pub fn spell(mut self, text: &str) -> Self {
-        self.body.push_str(&format!(
-            "<say-as interpret-as=\"characters\">{}</say-as>",
-            escape(text)
-        ));
-        self
-    }
-
-    /// Appends text in another language, such as a pipeline name spoken in English in German.
-    pub fn lang(mut self, lang: &str, text: &str) -> Self {
-        let lang: String = lang
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
-        self.body.push_str(&format!(
-            "<lang xml:lang=\"{lang}\">{}</lang>",
-            escape(text)
-        ));
-        self
-    }
-
     /// The document wrapped in `<speak>`.
     pub fn render(&self) -> String {
         format!("<speak>{}</speak>", self.body)
-    }
-
-    /// Whether nothing was added.
-    pub fn is_empty(&self) -> bool {
-        self.body.is_empty()
     }
 }
 
@@ -91,17 +64,18 @@ mod tests {
         let s = Ssml::new()
             .text("</speak><audio src=\"x\"/>")
             .pause(200)
-            .spell("i-0a&b")
             .render();
         assert_eq!(
             s,
-            "<speak>&lt;/speak&gt;&lt;audio src=&quot;x&quot;/&gt;<break time=\"200ms\"/><say-as interpret-as=\"characters\">i-0a&amp;b</say-as></speak>"
+            "<speak>&lt;/speak&gt;&lt;audio src=&quot;x&quot;/&gt;<break time=\"200ms\"/></speak>"
         );
-        assert!(
-            Ssml::new()
-                .lang("en-US\"><x", "a")
-                .render()
-                .contains("xml:lang=\"en-USx\"")
+    }
+
+    #[test]
+    fn pauses_are_capped_at_what_alexa_allows() {
+        assert_eq!(
+            Ssml::new().pause(60_000).render(),
+            "<speak><break time=\"10000ms\"/></speak>"
         );
     }
 }
