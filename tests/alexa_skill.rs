@@ -1,6 +1,8 @@
 //! alexa-skill on real-shaped Alexa requests for every request type and intent in every locale.
 //! CodePipeline and SSM answer through the SDK's mock tools; DynamoDB persistence and the
 //! operators parameter run against moto server.
+// Test code: a failed step should stop the test at once and say where.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use alexa_skill::Skill;
 use alexa_skill::adapters::{

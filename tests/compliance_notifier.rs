@@ -1,5 +1,7 @@
 //! compliance-notifier against moto server: the findings ledger in DynamoDB, and what an admin
 //! receives through SNS, read back from an SQS queue subscribed to the topic.
+// Test code: a failed step should stop the test at once and say where.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use aws_sdk_sns::operation::publish::PublishOutput;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};

@@ -3,6 +3,8 @@
 //! moto renders Config timestamps as "2026-11-22 02:46:10+00:00" strings where the service model
 //! has epoch numbers, which the Rust SDK rightly refuses; the GetResourceConfigHistory path is
 //! therefore tested with the SDK's mock tools in config-rules itself.
+// Test code: a failed step should stop the test at once and say where.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use config_rules::handler::Settings;
 use ferrops_tests::{emulator, fixture};
@@ -11,7 +13,7 @@ use serde_json::json;
 const HOME: &str = "123456789012";
 
 fn now() -> aws_smithy_types::DateTime {
-    aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+    aws_smithy_types::DateTime::from(ferrops::clock::now())
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
 //! scripts/deploy into moto server: the whole path a user runs (cargo-lambda build, cfn-lint,
 //! package, change set, execute), then the result checked through the SDK.
+// Test code: a failed step should stop the test at once and say where.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use ferrops_tests::emulator;
 use sha2::{Digest, Sha256};

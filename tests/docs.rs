@@ -1,5 +1,7 @@
 //! The README documents what the code does: every rule, parameter and IAM action, and every
 //! UserParameters key of pipeline-runner.
+// Test code: a failed step should stop the test at once and say where.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 

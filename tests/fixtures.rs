@@ -1,4 +1,6 @@
 //! Event fixtures in the shapes AWS sends, and their round trips through our types.
+// Test code: a failed step should stop the test at once and say where.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use aws_lambda_events::event::codepipeline_job::CodePipelineJobEvent;
 use ferrops_tests::fixture;
@@ -229,5 +231,8 @@ fn eventbridge_fixtures_round_trip_through_aws_lambda_events() {
         (f.resource_type.as_str(), f.compliance.as_str()),
         ("AWS::EC2::SecurityGroup", "NON_COMPLIANT")
     );
-    assert_eq!(detail.old_compliance().map(|c| c.as_str()), Some("COMPLIANT"));
+    assert_eq!(
+        detail.old_compliance().map(|c| c.as_str()),
+        Some("COMPLIANT")
+    );
 }

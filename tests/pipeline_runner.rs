@@ -1,6 +1,8 @@
 //! pipeline-runner against moto server: the SSM and DynamoDB adapters, cross-account role
 //! assumption, and whole invocations with CodePipeline's result calls on the SDK's mock tools
 //! (moto does not implement them).
+// Test code: a failed step should stop the test at once and say where.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_codepipeline::operation::put_job_success_result::PutJobSuccessResultOutput;
@@ -218,7 +220,7 @@ async fn harness() -> Harness {
     create_table(&sdk, &table, "pk").await.unwrap();
     let tokens = Arc::new(Mutex::new(Vec::new()));
     let summaries = Arc::new(Mutex::new(Vec::new()));
-    let (t, s) = (tokens.clone(), summaries.clone());
+    let (t, s) = (Arc::clone(&tokens), Arc::clone(&summaries));
     let report =
         mock!(aws_sdk_codepipeline::Client::put_job_success_result).then_compute_output(move |r| {
             t.lock()

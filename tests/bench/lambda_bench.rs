@@ -16,6 +16,8 @@
 //! `{seed:08x}-{n%0xffff:04x}-4{n%0xfff:03x}-8{n%0xfff:03x}-{n:012x}`, where n counts invocations
 //! across runs and the seed is `--id-seed` (default: this process's ID), so a caller can create
 //! the matching jobs beforehand.
+// Test code: a failed step should stop the test at once and say where.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
@@ -50,7 +52,7 @@ fn parse_args() -> Result<Args, Error> {
             "--event" => {
                 event = Some(std::fs::read_to_string(
                     it.next().ok_or("--event needs a file")?,
-                )?)
+                )?);
             }
             "--runs" => runs = it.next().ok_or("--runs needs a number")?.parse()?,
             "--warm" => warm = it.next().ok_or("--warm needs a number")?.parse()?,
@@ -193,6 +195,8 @@ fn serve(stream: TcpStream, shared: Arc<Shared>, counter: Arc<Mutex<u64>>) -> Re
                 };
                 st.sent.insert(id.clone(), Instant::now());
                 drop(st);
+                // The host plays Lambda, whose deadline header comes from its own clock.
+                #[allow(clippy::disallowed_methods)]
                 let deadline = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map(|d| d.as_millis() + 60_000)
@@ -210,7 +214,7 @@ fn serve(stream: TcpStream, shared: Arc<Shared>, counter: Arc<Mutex<u64>>) -> Re
                 )?;
             }
             ("POST", p) if p.starts_with("/2018-06-01/runtime/invocation/") => {
-                let rest = &p["/2018-06-01/runtime/invocation/".len()..];
+                let rest = p.trim_start_matches("/2018-06-01/runtime/invocation/");
                 let (id, kind) = rest.split_once('/').unwrap_or((rest, ""));
                 let mut st = lock(&shared);
                 if let Some(sent) = st.sent.remove(id) {
@@ -278,11 +282,11 @@ fn one_run(args: &Args, run: usize) -> Result<Run, Error> {
         changed: Condvar::new(),
     });
     {
-        let shared = shared.clone();
+        let shared = Arc::clone(&shared);
         let counter = Arc::new(Mutex::new(0u64));
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (shared, counter) = (shared.clone(), counter.clone());
+                let (shared, counter) = (Arc::clone(&shared), Arc::clone(&counter));
                 std::thread::spawn(move || {
                     let _ = serve(stream, shared, counter);
                 });

@@ -25,7 +25,7 @@ pub struct Config {
 impl Config {
     /// Reads the settings from the environment, and warns about each one left out that
     /// narrows what the skill can do.
-    pub fn from_env() -> Result<Self, ferrops::Error> {
+    pub fn from_env() -> Result<Self, ferrops::env::EnvError> {
         let config = Self::from_vars(ferrops::env::optional)?;
         if config.skill_ids.is_open() {
             tracing::warn!("SKILL_IDS is empty: requests for any skill ID are answered");
@@ -42,10 +42,14 @@ impl Config {
     }
 
     /// The settings from `var`, which reads one variable (unset and blank both as `None`).
-    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ferrops::Error> {
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ferrops::env::EnvError> {
         let pipeline_role = var("PIPELINE_ROLE_ARN")
             .map(|arn| RoleSpec::new(&arn, var("PIPELINE_EXTERNAL_ID").as_deref()))
-            .transpose()?;
+            .transpose()
+            .map_err(|e| ferrops::env::EnvError::Invalid {
+                name: "PIPELINE_ROLE_ARN",
+                reason: e.to_string(),
+            })?;
         Ok(Self {
             skill_ids: SkillIds::parse(var("SKILL_IDS").as_deref()),
             skill_table: var("SKILL_TABLE"),
@@ -62,7 +66,7 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn config(vars: &[(&str, &str)]) -> Result<Config, ferrops::Error> {
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ferrops::env::EnvError> {
         let vars: BTreeMap<String, String> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

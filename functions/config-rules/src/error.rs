@@ -44,7 +44,7 @@ pub enum RuleError {
     AssumeRole {
         /// The STS failure.
         #[source]
-        source: ferrops::Error,
+        source: AwsFailure,
         /// Extra advice, empty when none applies.
         hint: &'static str,
     },
@@ -96,7 +96,9 @@ impl RuleError {
             RuleError::InvalidParameters { .. } | RuleError::NotPeriodic { .. } => {
                 "InvalidParameters"
             }
-            RuleError::AssumeRole { source, .. } if source.is_access_denied() => "AccessDenied",
+            RuleError::AssumeRole { source, .. } if source.class == FailureClass::AccessDenied => {
+                "AccessDenied"
+            }
             RuleError::AssumeRole { .. } => "AssumeRoleFailed",
             RuleError::Aws { failure, .. } if failure.class == FailureClass::AccessDenied => {
                 "AccessDenied"

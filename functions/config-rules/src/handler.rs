@@ -195,7 +195,7 @@ fn aws_failed(plan: &Plan, failure: AwsFailure) -> RuleError {
 
 /// Assuming the execution role failed; Config's service-linked role gets advice, since it can
 /// never be assumed from another account.
-fn assume_role_failed(plan: &Plan, source: ferrops::Error) -> RuleError {
+fn assume_role_failed(plan: &Plan, source: AwsFailure) -> RuleError {
     let service_linked = plan
         .role
         .as_ref()

@@ -174,7 +174,7 @@ pub(crate) fn execution_role(
     home_account: Option<&str>,
     external_id: Option<&str>,
 ) -> Result<Option<RoleSpec>, RuleError> {
-    let invalid = |e: ferrops::Error| RuleError::InvalidParameters {
+    let invalid = |e: ferrops::sts::InvalidRole| RuleError::InvalidParameters {
         rule: ev.rule_name.clone(),
         problems: vec![e.to_string()],
     };

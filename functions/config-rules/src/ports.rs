@@ -81,5 +81,5 @@ pub trait Accounts {
         &self,
         role: Option<&RoleSpec>,
         context: &str,
-    ) -> impl Future<Output = Result<(Self::Config, Self::Ssm), ferrops::Error>> + Send;
+    ) -> impl Future<Output = Result<(Self::Config, Self::Ssm), AwsFailure>> + Send;
 }

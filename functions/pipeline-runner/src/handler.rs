@@ -114,7 +114,7 @@ where
             .for_role(plan.role.as_ref(), job_id)
             .await
             .map_err(|e| {
-                let kind = if e.is_access_denied() {
+                let kind = if e.class == FailureClass::AccessDenied {
                     FailureKind::PermissionError
                 } else {
                     FailureKind::SystemUnavailable

@@ -37,12 +37,12 @@ pub struct Config {
 
 impl Config {
     /// Reads the configuration; the error names the variable to fix.
-    pub fn from_env() -> Result<Self, ferrops::Error> {
+    pub fn from_env() -> Result<Self, ferrops::env::EnvError> {
         let ledger_table =
             ferrops::env::required("LEDGER_TABLE", "the DynamoDB job ledger (partition key pk)")?;
         let delivery_timeout: u32 = ferrops::env::parse_or("DELIVERY_TIMEOUT_SECONDS", 600)?;
         if !(30..=2_592_000).contains(&delivery_timeout) {
-            return Err(ferrops::Error::InvalidEnv {
+            return Err(ferrops::env::EnvError::Invalid {
                 name: "DELIVERY_TIMEOUT_SECONDS",
                 reason: format!("{delivery_timeout} is outside 30..=2592000"),
             });

@@ -70,7 +70,7 @@ pub trait CommandServices {
         &self,
         role: Option<&RoleSpec>,
         job: &str,
-    ) -> impl Future<Output = Result<Self::Service, ferrops::Error>> + Send;
+    ) -> impl Future<Output = Result<Self::Service, AwsFailure>> + Send;
 }
 
 /// A job's ledger entry. An entry without a command is a claim whose delivery is still

@@ -4,6 +4,57 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+/// Error codes AWS services use for "you are not allowed to do this".
+const ACCESS_DENIED_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedException",
+    "NotAuthorized",
+];
+
+/// True when an AWS error code means access was denied.
+fn is_access_denied_code(code: Option<&str>) -> bool {
+    code.is_some_and(|c| ACCESS_DENIED_CODES.contains(&c))
+}
+
+/// Renders an SDK error as "Code: message" without the SDK's nested `Debug` noise.
+///
+/// The SDK's own `Display` for a service error is only "service error"; operators need the code
+/// and the message AWS sent.
+fn describe_sdk_error<E>(err: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error,
+{
+    match err {
+        SdkError::ServiceError(se) => {
+            let e = se.err();
+            match (e.code(), e.message()) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c.to_string(),
+                (None, Some(m)) => m.to_string(),
+                (None, None) => e.to_string(),
+            }
+        }
+        SdkError::TimeoutError(_) => "the request timed out".to_string(),
+        SdkError::DispatchFailure(d) => {
+            if d.is_io() {
+                "could not reach the service (I/O error)".to_string()
+            } else if d.is_timeout() {
+                "the connection timed out".to_string()
+            } else {
+                "could not send the request".to_string()
+            }
+        }
+        SdkError::ResponseError(r) => format!(
+            "the service answered HTTP {} with a body that could not be read",
+            r.raw().status().as_u16()
+        ),
+        SdkError::ConstructionFailure(_) => "the request could not be built".to_string(),
+        _ => err.to_string(),
+    }
+}
+
 /// What kind of failure an AWS call met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureClass {
@@ -38,12 +89,12 @@ impl AwsFailure {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let message = crate::error::describe_sdk_error(&err);
+        let message = describe_sdk_error(&err);
         let (class, code) = match &err {
             SdkError::ServiceError(se) => {
                 let code = se.err().code().map(str::to_string);
                 let status = se.raw().status().as_u16();
-                let class = if crate::error::is_access_denied_code(code.as_deref()) {
+                let class = if is_access_denied_code(code.as_deref()) {
                     FailureClass::AccessDenied
                 } else if status >= 500
                     || status == 429
@@ -162,6 +213,14 @@ mod tests {
         assert_eq!(class("ThrottlingException", 400), FailureClass::Unavailable);
         assert_eq!(class("InternalFailure", 500), FailureClass::Unavailable);
         assert_eq!(class("ValidationError", 400), FailureClass::Rejected);
+    }
+
+    #[test]
+    fn access_denied_codes_are_recognised() {
+        assert!(is_access_denied_code(Some("AccessDenied")));
+        assert!(is_access_denied_code(Some("AccessDeniedException")));
+        assert!(!is_access_denied_code(Some("ThrottlingException")));
+        assert!(!is_access_denied_code(None));
     }
 
     #[test]

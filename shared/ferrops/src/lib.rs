@@ -1,9 +1,15 @@
-//! Shared library of the ferrops Lambda functions.
+//! The shared core of the ferrops Lambda functions: each concern that more than one function
+//! has lives here once.
 //!
-//! Every function uses the same pieces: the SDK configuration ([`sdk`]), cross-account role
-//! assumption with a per-role credential cache ([`sts`]), JSON tracing that cannot leak secrets
-//! ([`telemetry`]), a redacting [`Secret`] type, typed environment settings ([`env`]) and
-//! length-limit helpers for AWS API fields ([`text`]).
+//! - Start-up: typed environment settings ([`env`]), the SDK configuration ([`sdk`]), JSON
+//!   tracing that cannot leak secrets ([`telemetry`]).
+//! - Invocations: event decoding that never echoes a value ([`event`]), the clock ([`clock`]),
+//!   Lambda error types ([`lambda_error!`]).
+//! - AWS: one failure type for every call, STS included ([`AwsFailure`]), cross-account roles
+//!   with a per-role credential cache ([`sts`]), ARNs ([`arn`]), DynamoDB attributes
+//!   ([`dynamodb`], feature `dynamodb`), Config compliance values ([`compliance`]) and API field
+//!   limits ([`text`]).
+//! - A redacting [`Secret`] type.
 #![deny(missing_docs)]
 
 pub mod arn;
@@ -21,7 +27,6 @@ pub mod sts;
 pub mod telemetry;
 pub mod text;
 
-pub use error::Error;
 pub use failure::{AwsFailure, FailureClass, SdkResultExt};
 pub use secret::Secret;
 

@@ -5,13 +5,12 @@
 //! regional STS endpoint of the function's region (the SDK's default), never the global one.
 
 use crate::arn::Arn;
-use crate::{Error, Secret};
+use crate::{AwsFailure, FailureClass, Secret};
 use aws_config::SdkConfig;
 use aws_config::identity::IdentityCache;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -24,6 +23,12 @@ pub const DEFAULT_SESSION: Duration = Duration::from_secs(3600);
 /// Credentials this close to expiry are replaced before use, so a call never starts with
 /// credentials that expire mid-flight.
 pub const REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// A role ARN or external ID that STS would refuse. The message says what shape is expected and
+/// never quotes the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid role: {0}")]
+pub struct InvalidRole(&'static str);
 
 /// A role to assume: its ARN and the external ID its trust policy expects.
 #[derive(Clone, PartialEq, Eq)]
@@ -45,7 +50,7 @@ impl fmt::Debug for RoleSpec {
 impl RoleSpec {
     /// Validates a role ARN (`arn:<partition>:iam::<12 digits>:role/<name>`) and an optional
     /// external ID (2..=1224 characters of `[\w+=,.@:/-]`, as STS requires).
-    pub fn new(role_arn: &str, external_id: Option<&str>) -> Result<Self, Error> {
+    pub fn new(role_arn: &str, external_id: Option<&str>) -> Result<Self, InvalidRole> {
         let account = Arn::parse(role_arn)
             .filter(|a| a.service == "iam" && a.region.is_empty())
             .filter(|a| {
@@ -60,9 +65,8 @@ impl RoleSpec {
         let Some(account) = account else {
             // The value is not echoed: a secret pasted into the wrong field must not reach a
             // job result or a log.
-            return Err(Error::InvalidRole(
-                "the value is not a role ARN; expected arn:aws:iam::123456789012:role/NAME"
-                    .to_string(),
+            return Err(InvalidRole(
+                "the value is not a role ARN; expected arn:aws:iam::123456789012:role/NAME",
             ));
         };
         if let Some(x) = external_id {
@@ -71,9 +75,8 @@ impl RoleSpec {
                 .chars()
                 .all(|c| c.is_alphanumeric() || "_+=,.@:/-".contains(c));
             if !ok_len || !ok_chars {
-                return Err(Error::InvalidRole(
-                    "the external ID must be 2 to 1224 characters of letters, digits and _+=,.@:/-"
-                        .to_string(),
+                return Err(InvalidRole(
+                    "the external ID must be 2 to 1224 characters of letters, digits and _+=,.@:/-",
                 ));
             }
         }
@@ -207,7 +210,11 @@ impl AssumeRoleProvider {
     ///
     /// Clients built from the returned configuration refresh the credentials themselves when
     /// they near expiry, so they may be kept for the container's life.
-    pub async fn config_for(&self, role: &RoleSpec, context: &str) -> Result<SdkConfig, Error> {
+    pub async fn config_for(
+        &self,
+        role: &RoleSpec,
+        context: &str,
+    ) -> Result<SdkConfig, AwsFailure> {
         let entry = self.entry(role);
         self.inner.fresh(&entry, Some(context)).await?;
         Ok(entry
@@ -230,7 +237,11 @@ impl AssumeRoleProvider {
     }
 
     /// Returns the role's current credentials, assuming it if needed.
-    pub async fn credentials(&self, role: &RoleSpec, context: &str) -> Result<Credentials, Error> {
+    pub async fn credentials(
+        &self,
+        role: &RoleSpec,
+        context: &str,
+    ) -> Result<Credentials, AwsFailure> {
         let entry = self.entry(role);
         self.inner.fresh(&entry, Some(context)).await
     }
@@ -252,7 +263,7 @@ impl AssumeRoleProvider {
 }
 
 impl Inner {
-    async fn fresh(&self, entry: &Entry, context: Option<&str>) -> Result<Credentials, Error> {
+    async fn fresh(&self, entry: &Entry, context: Option<&str>) -> Result<Credentials, AwsFailure> {
         let mut state = entry.state.lock().await;
         if let Some(context) = context {
             state.session_name = session_name(&self.function_name, context);
@@ -270,7 +281,7 @@ impl Inner {
         Ok(creds)
     }
 
-    async fn assume(&self, role: &RoleSpec, session_name: &str) -> Result<Credentials, Error> {
+    async fn assume(&self, role: &RoleSpec, session_name: &str) -> Result<Credentials, AwsFailure> {
         let mut req = self
             .sts
             .assume_role()
@@ -280,35 +291,13 @@ impl Inner {
         if let Some(x) = role.external_id() {
             req = req.external_id(x.expose());
         }
-        let out = match req.send().await {
-            Ok(out) => out,
-            Err(e) => {
-                let denied = e
-                    .as_service_error()
-                    .is_some_and(|se| crate::error::is_access_denied_code(se.code()));
-                return Err(if denied {
-                    Error::AssumeRoleDenied {
-                        role_arn: role.role_arn().to_string(),
-                        account: role.account().to_string(),
-                        external_id_hint: if role.external_id().is_some() {
-                            ", with the external ID this function sends"
-                        } else {
-                            "; if the trust policy requires an external ID, configure one"
-                        },
-                        source: Box::new(e),
-                    }
-                } else {
-                    Error::AssumeRole {
-                        role_arn: role.role_arn().to_string(),
-                        message: crate::error::describe_sdk_error(&e),
-                        source: Box::new(e),
-                    }
-                });
-            }
-        };
-        let c = out
-            .credentials()
-            .ok_or_else(|| Error::NoCredentials(role.role_arn().to_string()))?;
+        let out = req.send().await.map_err(|e| assume_role_failure(role, e))?;
+        let c = out.credentials().ok_or_else(|| {
+            AwsFailure::incomplete(
+                "sts:AssumeRole",
+                format!("STS returned no credentials for role {}", role.role_arn()),
+            )
+        })?;
         let expiry = SystemTime::try_from(*c.expiration()).ok();
         tracing::debug!(
             role_arn = role.role_arn(),
@@ -323,6 +312,32 @@ impl Inner {
             "ferrops-assume-role",
         ))
     }
+}
+
+/// What a failed `AssumeRole` of `role` becomes: an [`AwsFailure`] that names the role and its
+/// account and, when STS refused, says what the role's trust policy must allow.
+pub fn assume_role_failure(
+    role: &RoleSpec,
+    err: aws_sdk_sts::error::SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError>,
+) -> AwsFailure {
+    let mut failure = AwsFailure::from_sdk("sts:AssumeRole", err);
+    failure.message = if failure.class == FailureClass::AccessDenied {
+        format!(
+            "role {} (account {}) refused: its trust policy must allow this function's \
+             execution role to call sts:AssumeRole{} ({})",
+            role.role_arn(),
+            role.account(),
+            if role.external_id().is_some() {
+                ", with the external ID this function sends"
+            } else {
+                "; if the trust policy requires an external ID, configure one"
+            },
+            failure.message
+        )
+    } else {
+        format!("role {}: {}", role.role_arn(), failure.message)
+    };
+    failure
 }
 
 /// The credentials provider placed in an assumed role's SDK configuration.
@@ -390,7 +405,7 @@ impl<C: Clone> CrossAccount<C> {
     /// The client for `role`, or the home client when `role` is `None`. Assumes the role first
     /// when its cached credentials are missing or near expiry, so permission problems surface
     /// here, with the role named, rather than inside a later call.
-    pub async fn client(&self, role: Option<&RoleSpec>, context: &str) -> Result<C, Error> {
+    pub async fn client(&self, role: Option<&RoleSpec>, context: &str) -> Result<C, AwsFailure> {
         let Some(role) = role else {
             return Ok(self.home.clone());
         };
@@ -420,7 +435,7 @@ mod tests {
     const ROLE: &str = "arn:aws:iam::111122223333:role/ferrops-runner";
 
     fn sts_output(expires_in: Duration, key: &str) -> AssumeRoleOutput {
-        let exp = SystemTime::now() + expires_in;
+        let exp = crate::clock::now() + expires_in;
         AssumeRoleOutput::builder()
             .credentials(
                 StsCredentials::builder()
@@ -535,7 +550,8 @@ mod tests {
         let p = AssumeRoleProvider::with_sts_client(sts, &base(), "fn");
         let role = RoleSpec::new(ROLE, Some("ext-1234")).unwrap();
         let err = p.credentials(&role, "j").await.unwrap_err();
-        assert!(err.is_access_denied());
+        assert_eq!(err.class, FailureClass::AccessDenied);
+        assert_eq!(err.operation, "sts:AssumeRole");
         let msg = err.to_string();
         assert!(msg.contains(ROLE) && msg.contains("111122223333"), "{msg}");
         assert!(!msg.contains("ext-1234"), "{msg}");

@@ -7,7 +7,7 @@ use aws_sdk_codepipeline::Client;
 use aws_sdk_codepipeline::operation::get_pipeline_state::GetPipelineStateOutput;
 use aws_sdk_codepipeline::types::{ApprovalResult, ApprovalStatus};
 use ferrops::sts::{CrossAccount, RoleSpec};
-use ferrops::{AwsFailure, FailureClass, SdkResultExt};
+use ferrops::{AwsFailure, SdkResultExt};
 
 /// Longest approval summary CodePipeline accepts, in characters.
 const SUMMARY_MAX: usize = 512;
@@ -26,20 +26,7 @@ impl CodePipeline {
     }
 
     async fn client(&self) -> Result<Client, AwsFailure> {
-        self.clients
-            .client(self.role.as_ref(), "alexa")
-            .await
-            .map_err(|e| AwsFailure {
-                operation: "sts:AssumeRole",
-                class: if e.is_access_denied() {
-                    FailureClass::AccessDenied
-                } else {
-                    FailureClass::Unavailable
-                },
-                code: None,
-                message: e.to_string(),
-                source: Box::new(e),
-            })
+        self.clients.client(self.role.as_ref(), "alexa").await
     }
 }
 
@@ -331,7 +318,7 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             (err.operation, err.class),
-            ("sts:AssumeRole", FailureClass::AccessDenied)
+            ("sts:AssumeRole", ferrops::FailureClass::AccessDenied)
         );
         assert_eq!(put.num_calls(), 0);
     }

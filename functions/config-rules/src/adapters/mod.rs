@@ -41,7 +41,7 @@ impl Accounts for SdkAccounts {
         &self,
         role: Option<&RoleSpec>,
         context: &str,
-    ) -> Result<(config::Config, ssm::Ssm), ferrops::Error> {
+    ) -> Result<(config::Config, ssm::Ssm), ferrops::AwsFailure> {
         let c = self.config.client(role, context).await?;
         let s = self.ssm.client(role, context).await?;
         Ok((config::Config::new(c), ssm::Ssm::new(s)))

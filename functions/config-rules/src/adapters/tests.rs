@@ -130,7 +130,7 @@ async fn a_denied_assume_role_names_role_account_and_permission() {
     else {
         panic!("the role was assumed")
     };
-    assert!(err.is_access_denied());
+    assert_eq!(err.class, ferrops::FailureClass::AccessDenied);
     let msg = err.to_string();
     assert!(
         msg.contains(MEMBER_ROLE) && msg.contains("111122223333") && msg.contains("sts:AssumeRole"),

@@ -100,7 +100,7 @@ fn security_group(id: &str, captured: &str, open: bool) -> ConfigurationItem {
 }
 
 /// What STS's refusal becomes in the shared library, for the role the handler asked for.
-fn assume_role_denied(role: &RoleSpec) -> ferrops::Error {
+fn assume_role_denied(role: &RoleSpec) -> AwsFailure {
     let refusal = AssumeRoleError::generic(
         ErrorMetadata::builder()
             .code("AccessDenied")
@@ -108,12 +108,7 @@ fn assume_role_denied(role: &RoleSpec) -> ferrops::Error {
             .build(),
     );
     let response = HttpResponse::new(StatusCode::try_from(403).unwrap(), SdkBody::empty());
-    ferrops::Error::AssumeRoleDenied {
-        role_arn: role.role_arn().to_string(),
-        account: role.account().to_string(),
-        external_id_hint: "",
-        source: Box::new(SdkError::service_error(refusal, response)),
-    }
+    ferrops::sts::assume_role_failure(role, SdkError::service_error(refusal, response))
 }
 
 #[tokio::test]

@@ -215,7 +215,7 @@ impl ManagedInstances for MemoryAccount {
 }
 
 /// How assuming a role fails: builds the error STS's refusal becomes.
-type Refusal = Box<dyn Fn(&RoleSpec) -> ferrops::Error + Send + Sync>;
+type Refusal = Box<dyn Fn(&RoleSpec) -> AwsFailure + Send + Sync>;
 
 /// The function's own account, and the accounts its roles reach, by account ID.
 #[derive(Default)]
@@ -230,7 +230,7 @@ pub(crate) struct MemoryAccounts {
 impl MemoryAccounts {
     /// Accounts where assuming any role fails with the error `refusal` builds.
     pub(crate) fn refusing_roles(
-        refusal: impl Fn(&RoleSpec) -> ferrops::Error + Send + Sync + 'static,
+        refusal: impl Fn(&RoleSpec) -> AwsFailure + Send + Sync + 'static,
     ) -> Self {
         Self {
             refusal: Some(Box::new(refusal)),
@@ -267,7 +267,7 @@ impl Accounts for MemoryAccounts {
         &self,
         role: Option<&RoleSpec>,
         _context: &str,
-    ) -> Result<(MemoryAccount, MemoryAccount), ferrops::Error> {
+    ) -> Result<(MemoryAccount, MemoryAccount), AwsFailure> {
         let Some(role) = role else {
             return Ok((self.home.clone(), self.home.clone()));
         };

@@ -166,7 +166,7 @@ pub struct SsmClients(pub CrossAccount<Client>);
 impl CommandServices for SsmClients {
     type Service = Ssm;
 
-    async fn for_role(&self, role: Option<&RoleSpec>, job: &str) -> Result<Ssm, ferrops::Error> {
+    async fn for_role(&self, role: Option<&RoleSpec>, job: &str) -> Result<Ssm, AwsFailure> {
         self.0.client(role, job).await.map(Ssm::new)
     }
 }
@@ -474,7 +474,7 @@ mod tests {
         let Err(err) = clients.for_role(Some(&role), JOB).await else {
             panic!("a refused role handed out SSM")
         };
-        assert!(err.is_access_denied(), "{err}");
+        assert_eq!(err.class, FailureClass::AccessDenied, "{err}");
         assert!(
             err.to_string()
                 .contains("arn:aws:iam::111122223333:role/runner"),

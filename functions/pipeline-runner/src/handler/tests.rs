@@ -132,7 +132,7 @@ fn failure(outcome: &Outcome) -> (FailureKind, &str, Option<&str>) {
     }
 }
 
-fn access_denied_assuming(role: &RoleSpec) -> ferrops::Error {
+fn access_denied_assuming(role: &RoleSpec) -> AwsFailure {
     use aws_sdk_sts::error::SdkError;
     use aws_sdk_sts::operation::assume_role::AssumeRoleError;
     use aws_smithy_runtime_api::http::{Response, StatusCode};
@@ -144,15 +144,13 @@ fn access_denied_assuming(role: &RoleSpec) -> ferrops::Error {
             .message("no")
             .build(),
     );
-    ferrops::Error::AssumeRoleDenied {
-        role_arn: role.role_arn().to_string(),
-        account: role.account().to_string(),
-        external_id_hint: "",
-        source: Box::new(SdkError::service_error(
+    ferrops::sts::assume_role_failure(
+        role,
+        SdkError::service_error(
             sts,
             Response::new(StatusCode::try_from(403).unwrap(), SdkBody::empty()),
-        )),
-    }
+        ),
+    )
 }
 
 // First invocations.
@@ -406,9 +404,12 @@ async fn sts_access_denied_is_a_permission_error_naming_the_role() {
 
 #[tokio::test]
 async fn other_sts_failures_are_system_unavailable() {
-    let w = world_with(
-        MemorySsm::new().refusing_roles(|r| ferrops::Error::NoCredentials(r.role_arn().into())),
-    );
+    let w = world_with(MemorySsm::new().refusing_roles(|r| {
+        AwsFailure::incomplete(
+            "sts:AssumeRole",
+            format!("STS returned no credentials for role {}", r.role_arn()),
+        )
+    }));
     w.invoke(ROLE_PARAMS, None, NOW).await;
     let outcome = w.outcome();
     let (kind, message, _) = failure(&outcome);

@@ -72,7 +72,7 @@ impl Fault {
 }
 
 /// Builds the error a role that cannot be assumed gives.
-type RoleRefusal = Arc<dyn Fn(&RoleSpec) -> ferrops::Error + Send + Sync>;
+type RoleRefusal = Arc<dyn Fn(&RoleSpec) -> AwsFailure + Send + Sync>;
 
 /// SSM Run Command in memory, for the home account and every role.
 ///
@@ -128,7 +128,7 @@ impl MemorySsm {
     /// `AssumeRole`, say). The home account stays reachable.
     pub fn refusing_roles(
         mut self,
-        refusal: impl Fn(&RoleSpec) -> ferrops::Error + Send + Sync + 'static,
+        refusal: impl Fn(&RoleSpec) -> AwsFailure + Send + Sync + 'static,
     ) -> Self {
         self.refuse_roles = Some(Arc::new(refusal));
         self
@@ -191,7 +191,7 @@ impl CommandServices for MemorySsm {
         &self,
         role: Option<&RoleSpec>,
         job: &str,
-    ) -> Result<MemorySsmAccount, ferrops::Error> {
+    ) -> Result<MemorySsmAccount, AwsFailure> {
         lock(&self.state)
             .sessions
             .push((role.map(|r| r.role_arn().to_string()), job.to_string()));
