@@ -43,17 +43,7 @@ pub fn subject(s: &str) -> String {
 
 /// The Config console page of a resource.
 pub fn console_link(region: &str, resource_type: &str, resource_id: &str) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    };
+    let enc = ferrops::text::percent_encode;
     format!(
         "https://{region}.console.aws.amazon.com/config/home?region={region}#/resources/details?resourceId={}&resourceType={}",
         enc(resource_id),

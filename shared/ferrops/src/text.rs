@@ -1,4 +1,5 @@
-//! Length limits of AWS API fields, counted in characters as the APIs count them.
+//! Text as AWS APIs take it: length limits counted in characters as the APIs count them, and
+//! percent-encoding for console links and URL-encoded policy documents.
 
 /// Marks where text was cut.
 pub const ELLIPSIS: &str = "…";
@@ -38,9 +39,32 @@ pub fn char_len(s: &str) -> usize {
     s.chars().count()
 }
 
+/// Percent-encodes every byte of `s` outside RFC 3986's unreserved set (letters, digits,
+/// `-_.~`), as console URLs and IAM's URL-encoded policy documents expect.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved_characters() {
+        assert_eq!(
+            percent_encode("AWS::EC2::Instance"),
+            "AWS%3A%3AEC2%3A%3AInstance"
+        );
+        assert_eq!(percent_encode("a-b_c.d~é"), "a-b_c.d~%C3%A9");
+    }
 
     #[test]
     fn short_text_is_unchanged() {

@@ -110,17 +110,7 @@ mod tests {
     use crate::rules::testkit::item;
     use serde_json::json;
 
-    fn encode(s: &str) -> String {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect()
-    }
+    use ferrops::text::percent_encode as encode;
 
     fn policy(doc: Value) -> ConfigurationItem {
         let mut i = item(
