@@ -1,5 +1,5 @@
-# Shared by scripts/test and the other scripts: the project venv and the local AWS emulator.
-# Source it; it defines functions and sets nothing else.
+# Shared by scripts/test and the other scripts: the venvs, the local AWS and a local stage on it.
+# Source it; it defines functions and a few names (FUNCTIONS, LAMBDA_DIR ...) and starts nothing.
 
 FERROPS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FERROPS_VENV="${FERROPS_VENV:-$FERROPS_ROOT/.venv}"
@@ -7,38 +7,43 @@ FERROPS_VENV="${FERROPS_VENV:-$FERROPS_ROOT/.venv}"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Creates or updates the venv when scripts/requirements.txt changed since the last install.
-ensure_venv() {
-  local req="$FERROPS_ROOT/scripts/requirements.txt" stamp="$FERROPS_VENV/.requirements.sha256" want
+# Creates the venv DIR from the requirements file REQ, or refreshes it when REQ changed since its
+# last install (the install leaves REQ's hash in DIR).
+venv_for() { # dir requirements
+  local venv="$1" req="$2" want
   want="$(sha256sum "$req" | cut -d' ' -f1)"
-  if [ -x "$FERROPS_VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-    export PATH="$FERROPS_VENV/bin:$PATH"
-    return 0
-  fi
+  [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" = "$want" ] && return 0
   command -v python3 >/dev/null || die "python3 is required (Debian: apt-get install python3 python3-venv)"
-  say "installing tools into $FERROPS_VENV (moto, cargo-lambda, zig, awscli, cfn-lint)"
-  python3 -m venv "$FERROPS_VENV" || die "could not create a venv (Debian: apt-get install python3-venv)"
-  "$FERROPS_VENV/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
-  "$FERROPS_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$req"
-  echo "$want" > "$stamp"
+  say "installing ${req#"$FERROPS_ROOT"/} into $venv"
+  python3 -m venv "$venv" || die "could not create a venv (Debian: apt-get install python3-venv)"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --upgrade pip
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+  echo "$want" > "$venv/.requirements.sha256"
+}
+
+# The project venv (moto, cargo-lambda, zig, awscli, cfn-lint), first on PATH.
+ensure_venv() {
+  venv_for "$FERROPS_VENV" "$FERROPS_ROOT/scripts/requirements.txt"
   export PATH="$FERROPS_VENV/bin:$PATH"
 }
 
-# The same for checkov, in its own venv because its pins clash with awscli's.
+# checkov, in a venv of its own because its pins clash with awscli's. Sets CHECKOV.
 ensure_checkov() {
-  local venv="${FERROPS_CHECKOV_VENV:-$FERROPS_ROOT/.venv-checkov}" req="$FERROPS_ROOT/scripts/requirements-checkov.txt" want
-  want="$(sha256sum "$req" | cut -d' ' -f1)"
-  if ! [ -x "$venv/bin/checkov" ] || [ "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
-    say "installing checkov into $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
-    echo "$want" > "$venv/.requirements.sha256"
-  fi
+  local venv="${FERROPS_CHECKOV_VENV:-$FERROPS_ROOT/.venv-checkov}"
+  venv_for "$venv" "$FERROPS_ROOT/scripts/requirements-checkov.txt"
   CHECKOV="$venv/bin/checkov"
 }
 
-# The Lambda functions, and where their release arm64 zips go.
-FUNCTIONS=(pipeline-runner config-rules compliance-notifier alexa-skill)
+# Runs one of the scripts' Python steps, scripts/ferrops_tools/MODULE.py, with the project venv.
+tool() { # module args...
+  PYTHONPATH="$FERROPS_ROOT/scripts${PYTHONPATH:+:$PYTHONPATH}" "$FERROPS_VENV/bin/python" -m "ferrops_tools.$1" "${@:2}"
+}
+
+# The Lambda functions: every crate under functions/ (the local AWS reads the same list), and
+# where their release arm64 zips go.
+FUNCTIONS=()
+for _f in "$FERROPS_ROOT"/functions/*/Cargo.toml; do FUNCTIONS+=("$(basename "$(dirname "$_f")")"); done
+unset _f
 LAMBDA_DIR="target/lambda-arm64"
 
 # Builds Lambda zips: cargo lambda build --release --arm64 for the given `-p NAME` arguments (all
@@ -56,68 +61,41 @@ build_lambdas() {
     cargo lambda build --release --arm64 --output-format zip --lambda-dir "$FERROPS_ROOT/$LAMBDA_DIR" "${packages[@]}"
 }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+# The AWS target deploy and destroy work on, from their options (ENDPOINT, PROFILE, REGION):
+# the region falls back to the environment's, then the AWS CLI's. `aws_` runs the CLI on it.
+aws_target() {
+  if [ -z "$REGION" ]; then
+    REGION=${AWS_REGION:-${AWS_DEFAULT_REGION:-$(aws ${PROFILE:+--profile "$PROFILE"} configure get region 2>/dev/null || true)}}
+  fi
+  [ -n "$REGION" ] || die "no region: pass --region, or set AWS_REGION"
+  # `cloudformation package` uploads through its own S3 client, which only the environment reaches.
+  if [ -n "$ENDPOINT" ]; then export AWS_ENDPOINT_URL="$ENDPOINT"; fi
+}
+aws_() {
+  local args=()
+  [ -n "$ENDPOINT" ] && args+=(--endpoint-url "$ENDPOINT")
+  [ -n "$PROFILE" ] && args+=(--profile "$PROFILE")
+  [ -n "$REGION" ] && args+=(--region "$REGION")
+  aws "${args[@]}" "$@"
 }
 
-wait_http() { # url, seconds
-  local url="$1" deadline=$((SECONDS + $2))
-  until python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" "$url" 2>/dev/null; do
-    [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.2
-  done
-}
-
-# Starts moto server on a free 127.0.0.1 port and points the AWS SDKs at it.
-# Sets MOTO_PID and MOTO_ENDPOINT; stop_moto undoes it.
-start_moto() {
-  local port log
-  port="$(free_port)"
-  log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/moto-$port.log"
-  mkdir -p "$(dirname "$log")"
-  "$FERROPS_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
-  MOTO_PID=$!
-  MOTO_ENDPOINT="http://127.0.0.1:$port"
-  wait_http "$MOTO_ENDPOINT/moto-api/" 60 || { cat "$log" >&2; die "moto server did not start (log: $log)"; }
-  export MOTO_ENDPOINT
-  export AWS_ENDPOINT_URL="$MOTO_ENDPOINT"
-  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+# The AWS environment of everything that talks to the local AWS (the SDKs, the CLI, our tests and
+# functions): its endpoint and test credentials, so nothing reaches a real account.
+LOCAL_AWS_VARS=(AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_DEFAULT_REGION AWS_EC2_METADATA_DISABLED)
+use_local_aws() { # endpoint
+  export AWS_ENDPOINT_URL="$1" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
   unset AWS_SESSION_TOKEN AWS_PROFILE
   export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
   export AWS_EC2_METADATA_DISABLED=true
-  say "moto server on $MOTO_ENDPOINT (pid $MOTO_PID, log $log)"
-}
-
-stop_moto() {
-  if [ -n "${MOTO_PID:-}" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
-    kill "$MOTO_PID" 2>/dev/null || true
-    wait "$MOTO_PID" 2>/dev/null || true
-  fi
-  MOTO_PID=
-}
-
-wait_tcp() { # url, seconds
-  python3 - "$1" "$2" <<'PY'
-import socket, sys, time
-host, port = sys.argv[1].rsplit("/", 1)[-1].split(":")
-deadline = time.time() + float(sys.argv[2])
-while time.time() < deadline:
-    try:
-        socket.create_connection((host, int(port)), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.3)
-sys.exit(1)
-PY
 }
 
 # The local AWS (tests/emulator): moto plus the operations it lacks, with functions served by
-# `cargo lambda watch`. Sets LOCAL_AWS_ENDPOINT, LAMBDA_ENDPOINT and the AWS_* variables.
-start_local_aws() {
-  local state="${1:-$FERROPS_ROOT/target/local-aws}" log
-  local aws_port lambda_port
-  aws_port="$(free_port)"
-  lambda_port="$(free_port)"
+# `cargo lambda watch` on LAMBDA_ENDPOINT once start_watch runs. Keeps its state in STATE_DIR.
+# Sets LOCAL_AWS_ENDPOINT, LAMBDA_ENDPOINT and the AWS environment (use_local_aws).
+start_local_aws() { # [state_dir]
+  local state="${1:-$FERROPS_ROOT/target/local-aws}" log aws_port lambda_port
+  aws_port="$(tool local free-port)"
+  lambda_port="$(tool local free-port)"
   log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/local-aws-$aws_port.log"
   mkdir -p "$(dirname "$log")" "$state"
   LOCAL_AWS_ENDPOINT="http://127.0.0.1:$aws_port"
@@ -125,13 +103,10 @@ start_local_aws() {
   PYTHONPATH="$FERROPS_ROOT/tests/emulator" "$FERROPS_VENV/bin/python" -m ferrops_local \
     --port "$aws_port" --lambda-endpoint "$LAMBDA_ENDPOINT" --state-dir "$state" >"$log" 2>&1 &
   LOCAL_AWS_PID=$!
-  wait_http "$LOCAL_AWS_ENDPOINT/_ferrops/health" 60 || { cat "$log" >&2; die "the local AWS did not start (log: $log)"; }
+  tool local wait-http "$LOCAL_AWS_ENDPOINT/_ferrops/health" 60 ||
+    { cat "$log" >&2; die "the local AWS did not start (log: $log)"; }
   export LOCAL_AWS_ENDPOINT LAMBDA_ENDPOINT
-  export AWS_ENDPOINT_URL="$LOCAL_AWS_ENDPOINT"
-  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-  unset AWS_SESSION_TOKEN AWS_PROFILE
-  export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
-  export AWS_EC2_METADATA_DISABLED=true
+  use_local_aws "$LOCAL_AWS_ENDPOINT"
   LOCAL_AWS_LOG="$log"
   say "local AWS on $LOCAL_AWS_ENDPOINT (pid $LOCAL_AWS_PID, log $log)"
 }
@@ -149,40 +124,30 @@ deploy_local() { # stage
 # Starts `cargo lambda watch` with the environment the stage's functions were deployed with,
 # after building the debug binaries it serves, so the first invocation does not wait for them.
 start_watch() { # stage
-  local stage="$1" env_file log f
+  local stage="$1" env_file log
   cargo build --locked $(printf -- '-p %s ' "${FUNCTIONS[@]}")
   env_file="$FERROPS_ROOT/target/watch-$stage.env"
   log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/cargo-lambda-watch.log"
-  : >"$env_file"
-  for f in "${FUNCTIONS[@]}"; do
-    aws lambda get-function-configuration --function-name "ferrops-$stage-$f" \
-      --query 'Environment.Variables' --output json
-  done | python3 -c '
-import json, sys
-dec, text, env = json.JSONDecoder(), sys.stdin.read().strip(), {}
-while text:
-    obj, end = dec.raw_decode(text)
-    text = text[end:].strip()
-    for k, v in (obj or {}).items():
-        if env.get(k, v) != v:
-            sys.exit(f"the functions disagree on {k}; cargo lambda watch has one environment for all")
-        env[k] = v
-print("\n".join(f"{k}={v}" for k, v in sorted(env.items())))
-' >"$env_file"
+  tool local watch-env "$stage" "${FUNCTIONS[@]}" >"$env_file"
   cargo lambda watch -A 127.0.0.1 -P "${LAMBDA_ENDPOINT##*:}" --env-file "$env_file" >"$log" 2>&1 &
   WATCH_PID=$!
-  wait_tcp "$LAMBDA_ENDPOINT" 120 || { tail -20 "$log" >&2; die "cargo lambda watch did not start (log: $log)"; }
+  tool local wait-tcp "$LAMBDA_ENDPOINT" 120 || { tail -20 "$log" >&2; die "cargo lambda watch did not start (log: $log)"; }
   say "cargo lambda watch on $LAMBDA_ENDPOINT (pid $WATCH_PID, log $log)"
 }
 
-# A local stage from scratch: a fresh local AWS with its state in STATE_DIR, infra/ deployed into
-# it, and cargo lambda watch serving the functions.
-start_local_stage() { # stage state_dir
-  rm -rf "$2"
-  start_local_aws "$2"
+# A local stage on the running local AWS: infra/ deployed into it as STAGE, and cargo lambda
+# watch serving the functions.
+deploy_local_stage() { # stage
   say "deploy infra/ into it (scripts/deploy --endpoint-url $LOCAL_AWS_ENDPOINT)"
   deploy_local "$1"
   start_watch "$1"
+}
+
+# A local stage from scratch: a fresh local AWS with its state in STATE_DIR, and the stage on it.
+start_local_stage() { # stage state_dir
+  rm -rf "$2"
+  start_local_aws "$2"
+  deploy_local_stage "$1"
 }
 
 # Stops what start_local_aws and start_watch started, children included.

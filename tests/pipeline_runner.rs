@@ -8,7 +8,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_codepipeline::operation::put_job_success_result::PutJobSuccessResultOutput;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use ferrops::sts::{AssumeRoleProvider, CrossAccount, RoleSpec};
-use ferrops_tests::{create_table, emulator, fixture, unique};
+use ferrops_tests::{create_table, emulator, fixture, managed_instance, unique};
 use pipeline_runner::adapters::{codepipeline::Results, ledger::Ledger, ssm::Ssm, ssm::SsmClients};
 use pipeline_runner::decide::Status;
 use pipeline_runner::handler::{Runner, Settings};
@@ -17,6 +17,30 @@ use pipeline_runner::ports::{Claim, CommandService, CommandServices, JobLedger, 
 use std::sync::{Arc, Mutex};
 
 const INSTANCE: &str = "i-0123456789abcdef0";
+const HOME: &str = "123456789012";
+const MEMBER: &str = "111122223333";
+
+/// Polls until the command's invocation on `instance` has finished, as a caller of SSM must: an
+/// invocation is invisible for a moment after SendCommand, then pending, then running.
+async fn finished(client: &aws_sdk_ssm::Client, command_id: &str, instance: &str) -> String {
+    for _ in 0..100 {
+        let status = client
+            .get_command_invocation()
+            .command_id(command_id)
+            .instance_id(instance)
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.status().map(|s| s.as_str().to_string()));
+        match status.as_deref() {
+            None | Some("Pending" | "InProgress" | "Delayed") => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Some(done) => return done.to_string(),
+        }
+    }
+    panic!("command {command_id} did not finish on {instance} within 20 s");
+}
 
 fn request(lines: &[&str]) -> SendRequest {
     SendRequest {
@@ -115,6 +139,7 @@ async fn record_without_a_claim_is_refused() {
 #[tokio::test]
 async fn ssm_adapter_sends_run_shell_script_and_reads_the_invocation() {
     let sdk = emulator().await;
+    managed_instance(&sdk, HOME, INSTANCE).unwrap();
     let client = aws_sdk_ssm::Client::new(&sdk);
     let ssm = Ssm::new(client.clone());
     let comment = unique("send");
@@ -132,6 +157,7 @@ async fn ssm_adapter_sends_run_shell_script_and_reads_the_invocation() {
     assert_eq!(params["commands"], ["set -e", "echo hello"]);
     assert_eq!(params["executionTimeout"], ["60"]);
 
+    assert_eq!(finished(&client, &id, INSTANCE).await, "Success");
     let inv = ssm
         .invocation(&id, INSTANCE)
         .await
@@ -144,6 +170,7 @@ async fn ssm_adapter_sends_run_shell_script_and_reads_the_invocation() {
 #[tokio::test]
 async fn ssm_adapter_reads_an_unknown_invocation_as_not_yet_visible() {
     let sdk = emulator().await;
+    managed_instance(&sdk, HOME, INSTANCE).unwrap();
     let ssm = Ssm::new(aws_sdk_ssm::Client::new(&sdk));
     let id = ssm.send(&request(&["true"])).await.unwrap();
     assert_eq!(
@@ -155,6 +182,7 @@ async fn ssm_adapter_reads_an_unknown_invocation_as_not_yet_visible() {
 #[tokio::test]
 async fn commands_for_a_role_run_in_the_role_account() {
     let sdk = emulator().await;
+    managed_instance(&sdk, MEMBER, INSTANCE).unwrap();
     let home = aws_sdk_ssm::Client::new(&sdk);
     let clients = SsmClients(CrossAccount::new(
         home.clone(),
@@ -258,14 +286,18 @@ async fn harness() -> Harness {
     }
 }
 
+/// The fixture's job under `id`, running `true`: the local AWS really runs what it is sent.
 fn with_job_id(mut event: serde_json::Value, id: &str) -> serde_json::Value {
     event["CodePipeline.job"]["id"] = serde_json::json!(id);
+    event["CodePipeline.job"]["data"]["actionConfiguration"]["configuration"]["UserParameters"] =
+        serde_json::json!(format!(r#"{{"commands":["true"],"instanceIds":["{INSTANCE}"]}}"#));
     event
 }
 
 #[tokio::test]
 async fn a_job_sends_one_command_even_when_delivered_twice_then_succeeds_on_continuation() {
     let h = harness().await;
+    managed_instance(&emulator().await, HOME, INSTANCE).unwrap();
     let job_id = format!("{:08x}-0000-4000-8000-{:012x}", std::process::id(), 1);
     let event = with_job_id(fixture("codepipeline-job.json"), &job_id);
     let now = ferrops::clock::epoch_seconds();
@@ -288,6 +320,8 @@ async fn a_job_sends_one_command_even_when_delivered_twice_then_succeeds_on_cont
         pipeline_runner::token::Token::decode(&t2).unwrap(),
     );
     assert_eq!(d1.cmd, d2.cmd, "both deliveries point at the same command");
+    let command_id = d1.cmd.clone().expect("the token names the command");
+    assert_eq!(finished(&h.ssm, &command_id, INSTANCE).await, "Success");
 
     let mut cont = event.clone();
     cont["CodePipeline.job"]["data"]["continuationToken"] = serde_json::json!(t1);
@@ -302,6 +336,6 @@ async fn a_job_sends_one_command_even_when_delivered_twice_then_succeeds_on_cont
     let summary = h.summaries.lock().unwrap().last().unwrap().clone();
     assert!(
         summary.contains("printed nothing"),
-        "moto runs nothing, so stdout is empty: {summary}"
+        "`true` prints nothing: {summary}"
     );
 }

@@ -11,7 +11,7 @@ import zipfile
 import botocore.exceptions
 import pytest
 
-from ferrops_local import validate
+from ferrops_local.core import validation as validate
 
 ACCOUNT = "123456789012"
 TRUST_CODEPIPELINE = json.dumps({"Version": "2012-10-17", "Statement": [

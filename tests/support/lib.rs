@@ -1,23 +1,70 @@
-//! Helpers for the integration tests: the emulator's SDK configuration and fixtures.
+//! Helpers for the integration tests: the local AWS's SDK configuration, and fixtures.
+// Test support: a broken set-up should stop the test at once and say where.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::string_slice
+)]
 
+use anyhow::Context;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// SDK configuration pointing at the emulator that `scripts/test` started.
+/// The local AWS's endpoint, from `AWS_ENDPOINT_URL`, which `scripts/test` sets.
 ///
-/// Fails loudly when `AWS_ENDPOINT_URL` does not point at 127.0.0.1: these tests must never run
-/// against a real account.
-pub async fn emulator() -> SdkConfig {
+/// Fails loudly when it does not point at 127.0.0.1: these tests must never run against a real
+/// account.
+fn endpoint() -> String {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
     assert!(
         endpoint.starts_with("http://127.0.0.1:"),
-        "integration tests need the local emulator: run them through scripts/test (AWS_ENDPOINT_URL={endpoint:?})"
+        "integration tests need the local AWS (tests/emulator): run them through scripts/test (AWS_ENDPOINT_URL={endpoint:?})"
     );
+    endpoint
+}
+
+/// SDK configuration pointing at the local AWS that `scripts/test` started.
+pub async fn emulator() -> SdkConfig {
+    endpoint();
     aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
+/// Makes `instance_id` a managed instance of `account` in the local AWS, with an online SSM agent,
+/// so commands sent to it run (in a sandbox of its own) as on a real instance. AWS refuses
+/// commands for an instance it does not manage, and so does the local AWS.
+///
+/// This is the local AWS's control API (`POST /_ferrops/instances`), not an AWS call: AWS has no
+/// call that makes an instance managed.
+pub fn managed_instance(sdk: &SdkConfig, account: &str, instance_id: &str) -> anyhow::Result<()> {
+    let address = endpoint()["http://".len()..].to_string();
+    let region = sdk.region().map_or("us-east-1", |r| r.as_ref());
+    let body = serde_json::json!({
+        "instanceId": instance_id, "accountId": account, "region": region, "tags": {}
+    })
+    .to_string();
+    let mut stream = TcpStream::connect(&address)
+        .with_context(|| format!("connecting to the local AWS on {address}"))?;
+    write!(
+        stream,
+        "POST /_ferrops/instances HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply)?;
+    let status = reply.lines().next().unwrap_or_default();
+    anyhow::ensure!(
+        status.split_whitespace().nth(1) == Some("200"),
+        "the local AWS did not register {instance_id}: {status}"
+    );
+    Ok(())
 }
 
 /// A name no other test in this run uses.

@@ -3,6 +3,8 @@
 moto checks little of what it receives; AWS checks every member against the model before the
 operation runs. The additions check the same constraints (required members, types, enums, length
 and value ranges) and answer the way AWS does: a `ValidationException` listing each violation.
+An addition's response class mixes in `ValidatedResponse` and reads its request's members
+through `validated()`; the tests check answers with `response()`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import json
 from typing import Any
 
 import botocore.session
-from moto.core.exceptions import JsonRESTError
+
+from .exceptions import ValidationException
 
 _TYPES = {
     "string": str,
@@ -114,27 +117,7 @@ def _length(meta: dict, n: int, value: Any, path: str, found: list[str]) -> None
         found.append(_violation(path, value, f"Member must have length less than or equal to {meta['max']}"))
 
 
-class ValidationException(JsonRESTError):
-    code = 400
-
-    def __init__(self, message: str):
-        super().__init__("ValidationException", message)
-
-
-def request(service: str, operation: str, params: dict) -> None:
-    """Raises AWS's `ValidationException` when `params` break the operation's input shape."""
-    shape = operation_model(service, operation).input_shape
-    if shape is None:
-        return
-    found = problems(shape, params)
-    if found:
-        n = len(found)
-        raise ValidationException(
-            f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(found)
-        )
-
-
-def parsed(service: str, operation: str, body: str | bytes | None) -> dict:
+def request(service: str, operation: str, body: str | bytes | None) -> dict:
     """A JSON-protocol request's members, once they pass the operation's input shape."""
     try:
         params = json.loads(body or "{}")
@@ -142,7 +125,11 @@ def parsed(service: str, operation: str, body: str | bytes | None) -> dict:
         raise ValidationException("The request body is not valid JSON")
     if not isinstance(params, dict):
         raise ValidationException("The request body must be a JSON object")
-    request(service, operation, params)
+    shape = operation_model(service, operation).input_shape
+    found = problems(shape, params) if shape is not None else []
+    if found:
+        n = len(found)
+        raise ValidationException(f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(found))
     return params
 
 
@@ -152,3 +139,14 @@ def response(service: str, operation: str, body: dict) -> list[str]:
     if shape is None:
         return [] if not body else ["the operation has no output, but a body was returned"]
     return problems(shape, body, strict=True)
+
+
+class ValidatedResponse:
+    """Mixed into an addition's response class (a subclass of moto's), before moto's class."""
+
+    service_name: str
+    body: Any
+
+    def validated(self) -> dict:
+        """The members of the request being answered, checked against its operation's input shape."""
+        return request(self.service_name, self._get_action(), self.body)  # type: ignore[attr-defined]
