@@ -289,8 +289,9 @@ async fn harness() -> Harness {
 /// The fixture's job under `id`, running `true`: the local AWS really runs what it is sent.
 fn with_job_id(mut event: serde_json::Value, id: &str) -> serde_json::Value {
     event["CodePipeline.job"]["id"] = serde_json::json!(id);
-    event["CodePipeline.job"]["data"]["actionConfiguration"]["configuration"]["UserParameters"] =
-        serde_json::json!(format!(r#"{{"commands":["true"],"instanceIds":["{INSTANCE}"]}}"#));
+    event["CodePipeline.job"]["data"]["actionConfiguration"]["configuration"]["UserParameters"] = serde_json::json!(
+        format!(r#"{{"commands":["true"],"instanceIds":["{INSTANCE}"]}}"#)
+    );
     event
 }
 

@@ -1,15 +1,15 @@
 //! The narrow ports the handler talks through: SSM Run Command per account, the job ledger, and
 //! CodePipeline's result calls. The SDK adapters in [`crate::adapters`] implement them against
-//! AWS; the in-memory versions in `memory` (built for the crate's tests, or with the `memory`
-//! feature) implement the same contracts for testing the handler's behaviour.
+//! AWS; the in-memory versions in `memory` (built for the crate's tests) implement the same
+//! contracts for testing the handler's behaviour.
 
 use crate::decide::{Invocation, Outcome};
 use crate::params::{OutputLocation, Targets};
 use ferrops::AwsFailure;
 use ferrops::sts::RoleSpec;
 
-#[cfg(any(test, feature = "memory"))]
-pub mod memory;
+#[cfg(test)]
+pub(crate) mod memory;
 
 /// A `SendCommand` request for `AWS-RunShellScript`.
 #[derive(Debug, Clone, PartialEq, Eq)]

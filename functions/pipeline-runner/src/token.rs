@@ -55,7 +55,8 @@ impl Token {
 
     /// Reads a token written by [`Token::encode`].
     pub fn decode(s: &str) -> Result<Self, TokenError> {
-        let t: Token = serde_json::from_str(s).map_err(|e| TokenError(e.to_string()))?;
+        let t: Token = serde_json::from_str(s)
+            .map_err(|e| TokenError(ferrops::event::redacted_serde_error(&e)))?;
         if t.v != Self::VERSION {
             return Err(TokenError(format!(
                 "version {} is not {}",

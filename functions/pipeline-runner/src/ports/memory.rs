@@ -25,7 +25,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// A failure a memory port answers with in place of AWS: its class, and the code and message
 /// AWS would send.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
+pub(crate) struct Fault {
     /// What the caller should make of it.
     pub class: FailureClass,
     /// The AWS error code, such as `AccessDeniedException`.
@@ -36,7 +36,7 @@ pub struct Fault {
 
 impl Fault {
     /// A fault of `class` with AWS's `code` and `message`.
-    pub fn new(class: FailureClass, code: &str, message: &str) -> Self {
+    pub(crate) fn new(class: FailureClass, code: &str, message: &str) -> Self {
         Self {
             class,
             code: code.to_string(),
@@ -45,7 +45,7 @@ impl Fault {
     }
 
     /// The caller lacks an IAM permission.
-    pub fn access_denied() -> Self {
+    pub(crate) fn access_denied() -> Self {
         Self::new(
             FailureClass::AccessDenied,
             "AccessDeniedException",
@@ -54,7 +54,7 @@ impl Fault {
     }
 
     /// The service is throttling or down.
-    pub fn unavailable() -> Self {
+    pub(crate) fn unavailable() -> Self {
         Self::new(
             FailureClass::Unavailable,
             "ServiceUnavailable",
@@ -79,7 +79,7 @@ type RoleRefusal = Arc<dyn Fn(&RoleSpec) -> AwsFailure + Send + Sync>;
 /// Sent commands are kept with the account they went to; invocations and target resolutions
 /// are what the test says SSM reports.
 #[derive(Clone, Default)]
-pub struct MemorySsm {
+pub(crate) struct MemorySsm {
     state: Arc<Mutex<SsmState>>,
     refuse_roles: Option<RoleRefusal>,
 }
@@ -97,7 +97,7 @@ struct SsmState {
 
 /// A command the memory SSM received.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SentCommand {
+pub(crate) struct SentCommand {
     /// The ID it was given: `cmd-1`, `cmd-2`, … in the order sent.
     pub command_id: String,
     /// The account of the role it was sent as; `None` for the home account.
@@ -108,7 +108,7 @@ pub struct SentCommand {
 
 /// One status-check call the memory SSM answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
+pub(crate) struct Check {
     /// The account of the role it was made as; `None` for the home account.
     pub account: Option<String>,
     /// The command checked.
@@ -120,13 +120,13 @@ pub struct Check {
 
 impl MemorySsm {
     /// SSM that accepts every command and knows no invocation yet.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Refuses to hand out SSM for any role, with the error `refusal` builds (STS denying
     /// `AssumeRole`, say). The home account stays reachable.
-    pub fn refusing_roles(
+    pub(crate) fn refusing_roles(
         mut self,
         refusal: impl Fn(&RoleSpec) -> AwsFailure + Send + Sync + 'static,
     ) -> Self {
@@ -135,25 +135,25 @@ impl MemorySsm {
     }
 
     /// Makes every `SendCommand` fail with `fault`.
-    pub fn fail_sends(&self, fault: Fault) {
+    pub(crate) fn fail_sends(&self, fault: Fault) {
         lock(&self.state).send_fault = Some(fault);
     }
 
     /// Makes every status check (an invocation, or the instances targets reached) fail with
     /// `fault`.
-    pub fn fail_checks(&self, fault: Fault) {
+    pub(crate) fn fail_checks(&self, fault: Fault) {
         lock(&self.state).check_fault = Some(fault);
     }
 
     /// Makes sends and status checks succeed again.
-    pub fn heal(&self) {
+    pub(crate) fn heal(&self) {
         let mut state = lock(&self.state);
         state.send_fault = None;
         state.check_fault = None;
     }
 
     /// SSM reports `invocation` for `command_id` on its instance from now on.
-    pub fn set_invocation(&self, command_id: &str, invocation: Invocation) {
+    pub(crate) fn set_invocation(&self, command_id: &str, invocation: Invocation) {
         lock(&self.state).invocations.insert(
             (command_id.to_string(), invocation.instance_id.clone()),
             invocation,
@@ -161,25 +161,25 @@ impl MemorySsm {
     }
 
     /// SSM reports `targeted` as the instances target-based command `command_id` reached.
-    pub fn set_targeted(&self, command_id: &str, targeted: TargetedInstances) {
+    pub(crate) fn set_targeted(&self, command_id: &str, targeted: TargetedInstances) {
         lock(&self.state)
             .targeted
             .insert(command_id.to_string(), targeted);
     }
 
     /// The commands sent so far, in order.
-    pub fn sent(&self) -> Vec<SentCommand> {
+    pub(crate) fn sent(&self) -> Vec<SentCommand> {
         lock(&self.state).sent.clone()
     }
 
     /// The status checks made so far, in order.
-    pub fn checks(&self) -> Vec<Check> {
+    pub(crate) fn checks(&self) -> Vec<Check> {
         lock(&self.state).checks.clone()
     }
 
     /// Every service handed out so far: the role's ARN (`None` for the home account) and the
     /// job that named the session.
-    pub fn sessions(&self) -> Vec<(Option<String>, String)> {
+    pub(crate) fn sessions(&self) -> Vec<(Option<String>, String)> {
         lock(&self.state).sessions.clone()
     }
 }
@@ -207,7 +207,7 @@ impl CommandServices for MemorySsm {
 
 /// The memory SSM as seen from one account.
 #[derive(Clone)]
-pub struct MemorySsmAccount {
+pub(crate) struct MemorySsmAccount {
     state: Arc<Mutex<SsmState>>,
     account: Option<String>,
 }
@@ -265,7 +265,7 @@ impl CommandService for MemorySsmAccount {
 
 /// A ledger call, for [`MemoryLedger::fail`] and [`MemoryLedger::calls`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum LedgerCall {
+pub(crate) enum LedgerCall {
     /// [`JobLedger::claim`].
     Claim,
     /// [`JobLedger::record`].
@@ -290,7 +290,7 @@ impl LedgerCall {
 
 /// The job ledger in memory, with the DynamoDB ledger's conditions.
 #[derive(Debug, Clone, Default)]
-pub struct MemoryLedger {
+pub(crate) struct MemoryLedger {
     state: Arc<Mutex<LedgerState>>,
 }
 
@@ -313,27 +313,27 @@ impl LedgerState {
 
 impl MemoryLedger {
     /// An empty ledger.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Stores `entry` for `job_id`, as an earlier delivery would have left it.
-    pub fn insert(&self, job_id: &str, entry: LedgerEntry) {
+    pub(crate) fn insert(&self, job_id: &str, entry: LedgerEntry) {
         lock(&self.state).entries.insert(job_id.to_string(), entry);
     }
 
     /// The entry for `job_id`.
-    pub fn entry(&self, job_id: &str) -> Option<LedgerEntry> {
+    pub(crate) fn entry(&self, job_id: &str) -> Option<LedgerEntry> {
         lock(&self.state).entries.get(job_id).cloned()
     }
 
     /// Makes every `call` fail with `fault`.
-    pub fn fail(&self, call: LedgerCall, fault: Fault) {
+    pub(crate) fn fail(&self, call: LedgerCall, fault: Fault) {
         lock(&self.state).faults.insert(call, fault);
     }
 
     /// How many times `call` was made.
-    pub fn calls(&self, call: LedgerCall) -> usize {
+    pub(crate) fn calls(&self, call: LedgerCall) -> usize {
         lock(&self.state).calls.get(&call).copied().unwrap_or(0)
     }
 }
@@ -396,7 +396,7 @@ impl JobLedger for MemoryLedger {
 
 /// CodePipeline's job results in memory: every accepted report, in order.
 #[derive(Debug, Clone, Default)]
-pub struct MemoryResults {
+pub(crate) struct MemoryResults {
     state: Arc<Mutex<ResultsState>>,
 }
 
@@ -409,22 +409,22 @@ struct ResultsState {
 
 impl MemoryResults {
     /// CodePipeline that knows every job.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// The reports CodePipeline accepted: job ID and outcome, in order.
-    pub fn reports(&self) -> Vec<(String, Outcome)> {
+    pub(crate) fn reports(&self) -> Vec<(String, Outcome)> {
         lock(&self.state).reports.clone()
     }
 
     /// Makes CodePipeline answer reports for `job_id` with `JobNotFoundException`.
-    pub fn forget_job(&self, job_id: &str) {
+    pub(crate) fn forget_job(&self, job_id: &str) {
         lock(&self.state).unknown_jobs.insert(job_id.to_string());
     }
 
     /// Makes every report fail with `fault`.
-    pub fn fail(&self, fault: Fault) {
+    pub(crate) fn fail(&self, fault: Fault) {
         lock(&self.state).fault = Some(fault);
     }
 }
