@@ -1,12 +1,14 @@
-"""Fixtures for the local AWS's own tests: a fresh emulator process, and a stand-in function host.
+"""Fixtures for the local AWS's own tests: a fresh emulator process, and a function host.
 
-The function host plays `cargo lambda watch`'s part (the Lambda Invoke API) with Python handlers,
-so the additions' side of each exchange (jobs, continuation, evaluations, change events) can be
-tested without building our functions. The AWS side is always the emulator itself.
+The functions the tests deploy are real functions of the local Lambda, whose `bootstrap` (PROXY)
+hands each event to the function host, where a test's Python handler answers it. So the
+additions' side of each exchange (jobs, continuation, evaluations, change events) and the local
+Lambda's are tested without building our functions. The AWS side is always the emulator itself.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import socket
@@ -14,7 +16,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable
@@ -70,6 +74,25 @@ class FunctionHost:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
+# A custom runtime in Python: it takes each event from the Runtime API, hands it to the function
+# host under FUNCTION_HOST_NAME and posts back the host's answer, or its error.
+PROXY = """#!/usr/bin/env python3
+import os, urllib.error, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/invocation/"
+target = os.environ["FUNCTION_HOST"] + "/2015-03-31/functions/" + os.environ["FUNCTION_HOST_NAME"] + "/invocations"
+while True:
+    with urllib.request.urlopen(api + "next") as r:
+        request_id, event = r.headers["Lambda-Runtime-Aws-Request-Id"], r.read()
+    try:
+        with urllib.request.urlopen(urllib.request.Request(target, data=event, method="POST")) as res:
+            body, failed = res.read(), res.headers.get("X-Amz-Function-Error")
+    except urllib.error.HTTPError as e:
+        body, failed = e.read(), "Unhandled"
+    reply = urllib.request.Request(api + request_id + ("/error" if failed else "/response"), data=body, method="POST")
+    urllib.request.urlopen(reply).read()
+"""
+
+
 class Local:
     def __init__(self, endpoint: str, host: FunctionHost, state: Path):
         self.endpoint = endpoint
@@ -79,6 +102,28 @@ class Local:
     def client(self, service: str):
         return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
                             aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def function(self, name: str, handler: str) -> str:
+        """Deploys `name` to the local Lambda, answering through the host's handler `handler`;
+        returns its ARN. A function already deployed is kept."""
+        lam, iam = self.client("lambda"), self.client("iam")
+        try:
+            return lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+        except lam.exceptions.ResourceNotFoundException:
+            pass
+        try:
+            role = iam.get_role(RoleName="test-function")["Role"]["Arn"]
+        except iam.exceptions.NoSuchEntityException:
+            role = iam.create_role(RoleName="test-function", AssumeRolePolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                        "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("bootstrap", PROXY)
+        return lam.create_function(
+            FunctionName=name, Runtime="provided.al2023", Role=role, Handler="bootstrap", Timeout=30,
+            Code={"ZipFile": buf.getvalue()},
+            Environment={"Variables": {"FUNCTION_HOST": self.host.url, "FUNCTION_HOST_NAME": handler}})["FunctionArn"]
 
     def control(self, path: str, body: dict | None = None) -> Any:
         req = urllib.request.Request(f"{self.endpoint}/_ferrops{path}",
@@ -115,8 +160,7 @@ def local(tmp_path_factory: pytest.TempPathFactory):
     state = tmp_path_factory.mktemp("local-aws")
     env = dict(os.environ, PYTHONPATH=str(HERE))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ferrops_local", "--port", str(port), "--lambda-endpoint", host.url,
-         "--state-dir", str(state), "--visibility-delay", "0.5", "--continuation-delay", "0.1",
+        [sys.executable, "-m", "ferrops_local", "--port", str(port), "--state-dir", str(state), "--visibility-delay", "0.5", "--continuation-delay", "0.1",
          "--job-timeout", "20"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     endpoint = f"http://127.0.0.1:{port}"
@@ -130,7 +174,9 @@ def local(tmp_path_factory: pytest.TempPathFactory):
                 proc.kill()
                 raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "the local AWS did not start")
             time.sleep(0.2)
-    yield Local(endpoint, host, state)
+    local = Local(endpoint, host, state)
+    local.function("ferrops-t-pipeline-runner", "pipeline-runner")
+    yield local
     proc.terminate()
     proc.wait(timeout=10)
     host.server.shutdown()

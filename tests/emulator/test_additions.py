@@ -305,16 +305,9 @@ def test_targets_unmanaged_instances_and_listings(local):
 @pytest.fixture(scope="module")
 def rule(local):
     """A custom rule backed by config-rules, and an EventBridge rule sending changes to the notifier."""
-    iam, lam, cfg, events = (local.client(s) for s in ("iam", "lambda", "config", "events"))
-    role = iam.create_role(RoleName="rule-fn", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("bootstrap", "")
-    arns = {}
-    for name in ("ferrops-t-config-rules", "ferrops-t-compliance-notifier"):
-        arns[name] = lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=role, Handler="bootstrap",
-                                         Code={"ZipFile": buf.getvalue()})["FunctionArn"]
+    cfg, events = local.client("config"), local.client("events")
+    arns = {name: local.function(name, name.removeprefix("ferrops-t-"))
+            for name in ("ferrops-t-config-rules", "ferrops-t-compliance-notifier")}
     cfg.put_config_rule(ConfigRule={"ConfigRuleName": "t-ssh", "InputParameters": json.dumps({"rule": "incoming-ssh-disabled"}),
                                     "Source": {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": arns["ferrops-t-config-rules"],
                                                "SourceDetails": [{"EventSource": "aws.config",

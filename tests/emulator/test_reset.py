@@ -4,12 +4,10 @@ A module of its own, so the reset cannot reach the emulator the other modules' t
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import urllib.request
 import uuid
-import zipfile
 
 import botocore.exceptions
 import pytest
@@ -24,16 +22,8 @@ def reset(local) -> None:
 
 def config_rule(local, name: str) -> None:
     """A custom rule whose function puts one COMPLIANT evaluation, with a change event to a notifier."""
-    iam, lam, cfg, events = (local.client(s) for s in ("iam", "lambda", "config", "events"))
-    role = iam.create_role(RoleName=f"{name}-fn", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("bootstrap", "")
-    arns = {f: lam.create_function(FunctionName=f"ferrops-r-{f}", Runtime="provided.al2023", Role=role,
-                                   Handler="bootstrap", Code={"ZipFile": buf.getvalue()})["FunctionArn"]
-            for f in ("config-rules", "compliance-notifier")}
+    cfg, events = local.client("config"), local.client("events")
+    arns = {f: local.function(f"ferrops-r-{f}", f) for f in ("config-rules", "compliance-notifier")}
     cfg.put_config_rule(ConfigRule={"ConfigRuleName": name, "Source": {
         "Owner": "CUSTOM_LAMBDA", "SourceIdentifier": arns["config-rules"],
         "SourceDetails": [{"EventSource": "aws.config", "MessageType": "ConfigurationItemChangeNotification"}]}})

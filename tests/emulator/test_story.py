@@ -1,7 +1,7 @@
 """The demo's story as an end-to-end test: every step of tests/emulator/story.py, asserted.
 
-It needs a deployed local stage: `scripts/test` starts the local AWS and `cargo lambda watch`,
-deploys `infra/` and sets LOCAL_AWS_ENDPOINT, LAMBDA_ENDPOINT and FERROPS_STAGE.
+It needs a deployed local stage: `scripts/test` starts the local AWS, deploys `infra/` into it
+with this machine's builds of the functions, and sets LOCAL_AWS_ENDPOINT and FERROPS_STAGE.
 """
 
 from __future__ import annotations
@@ -17,11 +17,9 @@ from story import Story
 
 @pytest.fixture(scope="module")
 def steps():
-    missing = [v for v in ("LOCAL_AWS_ENDPOINT", "LAMBDA_ENDPOINT") if not os.environ.get(v)]
-    if missing:
-        pytest.fail(f"{', '.join(missing)} unset: run this through scripts/test, which deploys a local stage")
-    story = Story(os.environ["LOCAL_AWS_ENDPOINT"], os.environ["LAMBDA_ENDPOINT"],
-                  os.environ.get("FERROPS_STAGE", "local"), color=False)
+    if not os.environ.get("LOCAL_AWS_ENDPOINT"):
+        pytest.fail("LOCAL_AWS_ENDPOINT unset: run this through scripts/test, which deploys a local stage")
+    story = Story(os.environ["LOCAL_AWS_ENDPOINT"], os.environ.get("FERROPS_STAGE", "local"), color=False)
     steps = story.run()
     # The benchmark report quotes the pipeline's per-action work from this file.
     state = os.environ.get("FERROPS_STORY_JSON")

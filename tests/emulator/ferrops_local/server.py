@@ -1,4 +1,4 @@
-"""Runs the local AWS: `python -m ferrops_local --port 5000 [--lambda-endpoint URL]`.
+"""Runs the local AWS: `python -m ferrops_local --port 5000 [--state-dir DIR]`.
 
 It serves moto's API and its `/moto-api/` (`POST /moto-api/reset` clears every service's state,
 the additions' included), and the control API under `/_ferrops/` (control/responses.py).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from werkzeug.wrappers import Request
 from . import install
 from .control import responses as control
 from .control.models import control_backend
-from .core.settings import SETTINGS, function_binaries
+from .awslambda import FUNCTIONS
+from .core.settings import SETTINGS
 
 
 class App:
@@ -36,24 +38,22 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="ferrops_local", description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--lambda-endpoint", help="cargo lambda watch's URL, e.g. http://127.0.0.1:9001")
-    ap.add_argument("--binaries", default=",".join(function_binaries()),
-                    help="the binaries cargo lambda watch serves (default: every crate under functions/)")
     ap.add_argument("--state-dir", type=Path, default=Path("target/local-aws"))
     ap.add_argument("--visibility-delay", type=float, default=1.0)
     ap.add_argument("--continuation-delay", type=float, default=1.0)
     ap.add_argument("--job-timeout", type=float, default=20 * 60.0)
     args = ap.parse_args(argv)
 
-    SETTINGS.lambda_endpoint = args.lambda_endpoint.rstrip("/") if args.lambda_endpoint else None
-    SETTINGS.binaries = [b for b in args.binaries.split(",") if b]
     SETTINGS.state_dir = args.state_dir
+    FUNCTIONS.state_dir = args.state_dir.resolve()
     SETTINGS.endpoint_url = f"http://{args.host}:{args.port}"
     SETTINGS.visibility_delay = args.visibility_delay
     SETTINGS.continuation_delay = args.continuation_delay
     SETTINGS.job_timeout = args.job_timeout
     args.state_dir.mkdir(parents=True, exist_ok=True)
 
+    # A plain SIGTERM would skip atexit, which ends the functions' processes.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     install()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     print(f"ferrops local AWS on {SETTINGS.endpoint_url}", file=sys.stderr, flush=True)

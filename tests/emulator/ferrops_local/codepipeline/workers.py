@@ -168,7 +168,7 @@ class Execution:
             event = {"CodePipeline.job": {"id": job.id, "accountId": self.account, "data": job.data}}
             began = time.time()
             try:
-                functions.invoke(function, event)
+                functions.invoke(function, event, self.account, self.region)
                 with LOCK:
                     record["invokeSeconds"].append(round(time.time() - began, 4))
             except functions.InvokeError as e:

@@ -146,7 +146,7 @@ class ConfigBackend(moto_models.ConfigBackend):
             "configRuleId": rule.config_rule_id,
             "accountId": self.account_id,
         }
-        reply = functions.invoke(rule.source.source_identifier, event)
+        reply = functions.invoke(rule.source.source_identifier, event, self.account_id, self.region_name)
         with LOCK:
             results = self.results.get(rule_name, {})
             mine = {f"{k[0]}/{k[1]}": v for k, v in results.items() if v["ResultToken"] == token}

@@ -1,52 +1,42 @@
-"""Invoking our functions, as Lambda's Invoke API would, through `cargo lambda watch`."""
+"""Invoking a deployed function as an AWS service does (CodePipeline, Config, EventBridge).
+
+The function runs in the local Lambda (awslambda/): its own zip, environment and role. A caller
+names it by name (in the caller's account and region) or by ARN.
+"""
 
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from typing import Any
-
-from .settings import SETTINGS
 
 
 class InvokeError(Exception):
-    """The function could not be invoked, or it returned an error."""
+    """The function does not exist, could not run, or returned an error."""
 
 
-def binary_for(function_name: str) -> str | None:
-    """The binary that serves a deployed function, from its name or ARN."""
-    name = function_name.rsplit(":function:", 1)[-1].split(":", 1)[0]
-    matches = [b for b in SETTINGS.binaries if name == b or name.endswith("-" + b)]
-    return max(matches, key=len) if matches else None
+def invoke(function: str, event: dict, account: str, region: str) -> Any:
+    """Invokes `function` synchronously with `event` and returns its reply."""
+    # Imported here: the Lambda backend imports core, and core must not import a service.
+    from moto.awslambda.exceptions import UnknownFunctionException
 
+    from ..awslambda.models import lambda_backends, spec_of
+    from ..awslambda.workers import invoke_sync
 
-def invoke(function_name: str, event: dict) -> Any:
-    """Invokes a function and returns its reply."""
-    if SETTINGS.lambda_endpoint is None:
-        raise InvokeError("no Lambda endpoint is configured (start the local AWS with --lambda-endpoint)")
-    binary = binary_for(function_name)
-    if binary is None:
-        raise InvokeError(f"no local binary serves the function {function_name}")
-    url = f"{SETTINGS.lambda_endpoint}/2015-03-31/functions/{binary}/invocations"
-    req = urllib.request.Request(
-        url,
-        data=json.dumps(event).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
+    name = function
+    if function.startswith("arn:"):
+        parts = function.split(":")
+        if len(parts) < 7:
+            raise InvokeError(f"{function} is not a function ARN")
+        region, account, name = parts[3], parts[4], parts[6]
     try:
-        with urllib.request.urlopen(req, timeout=SETTINGS.invoke_timeout) as res:
-            body = res.read()
-            function_error = res.headers.get("X-Amz-Function-Error")
-    except urllib.error.HTTPError as e:
-        raise InvokeError(f"{binary}: HTTP {e.code}: {e.read()[:500].decode(errors='replace')}") from e
-    except OSError as e:
-        raise InvokeError(f"{binary}: {e}") from e
+        fn = lambda_backends[account][region].get_function(name)
+    except UnknownFunctionException as e:
+        raise InvokeError(f"function {name} does not exist in account {account}, {region}") from e
+    result = invoke_sync(spec_of(fn), json.dumps(event).encode())
     try:
-        payload = json.loads(body) if body else None
+        payload = json.loads(result.payload) if result.payload else None
     except ValueError:
-        payload = body.decode(errors="replace")
-    if function_error or (isinstance(payload, dict) and "errorType" in payload and "errorMessage" in payload):
-        raise InvokeError(f"{binary}: {payload}")
+        payload = result.payload.decode(errors="replace")
+    if result.function_error:
+        raise InvokeError(f"{name}: {payload}")
     return payload

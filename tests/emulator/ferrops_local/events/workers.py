@@ -14,7 +14,8 @@ def send(arn: str, event: dict, record: dict) -> None:
 
 def _send(arn: str, event: dict, record: dict) -> None:
     try:
-        functions.invoke(arn, event)
+        # An EventBridge target is always named by its ARN, which holds its account and region.
+        functions.invoke(arn, event, "", "")
         status, error = "Delivered", None
     except functions.InvokeError as e:
         status, error = "Failed", str(e)

@@ -1,0 +1,125 @@
+"""Lambda's state beyond moto's: every deployed function runs its own zip.
+
+moto stores a function's configuration and code but, without Docker, answers Invoke with a canned
+reply. This backend answers it as Lambda does: the function's `bootstrap` runs in an execution
+environment of its own (environments.py), with the function's environment variables and its
+execution role's credentials, one warm process per function. Asynchronous invocations get
+Lambda's retries and on-failure destination; the processes' output goes to the function's log
+group.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from moto.awslambda import models as moto_models
+from moto.logs.exceptions import ResourceAlreadyExistsException
+from moto.logs.models import logs_backends
+from moto.sns.models import sns_backends
+from moto.sqs.models import sqs_backends
+from moto.sts.models import sts_backends
+
+from ..core.settings import SETTINGS
+from ..core.state import LOCK
+from .environments import FUNCTIONS, FunctionSpec
+from .workers import invoke_async, invoke_sync
+
+# Lambda waits about a minute, then two, between the tries of an asynchronous invocation; the
+# local AWS keeps the order and the count but not the wait.
+RETRY_DELAYS = (1.0, 2.0)
+
+
+def role_credentials(fn: Any) -> dict[str, str]:
+    """Credentials for the function's execution role, from STS as Lambda gets them."""
+    account = fn.role.split(":")[4] if fn.role.count(":") >= 5 else fn.account_id
+    with LOCK:
+        role = sts_backends[account]["aws"].assume_role(
+            region_name=fn.region, role_session_name=fn.function_name[:64], role_arn=fn.role,
+            policy=None, duration=3600, external_id=None)
+    return {"AccessKeyId": role.access_key_id, "SecretAccessKey": role.secret_access_key,
+            "SessionToken": role.session_token}
+
+
+def spec_of(fn: Any) -> FunctionSpec:
+    """What the execution environment needs of moto's function."""
+    extra = {"AWS_EC2_METADATA_DISABLED": "true"}
+    if SETTINGS.endpoint_url:
+        extra["AWS_ENDPOINT_URL"] = SETTINGS.endpoint_url
+    return FunctionSpec(
+        account=fn.account_id, region=fn.region, name=fn.function_name, arn=fn.function_arn,
+        code_zip=fn.code_bytes, code_sha256=fn.code_sha_256,
+        environment=dict(fn.environment_vars or {}), timeout=int(fn.timeout or 3),
+        memory_mb=int(fn.memory_size or 128), credentials=lambda: role_credentials(fn),
+        extra_env=extra, handler=fn.handler or "bootstrap", role_arn=fn.role)
+
+
+def write_log(account: str, region: str, group: str, stream: str, timestamp_ms: int, message: str) -> None:
+    """Appends one line to the function's log group, creating the group and stream on first use."""
+    logs = logs_backends[account][region]
+    with LOCK:
+        try:
+            logs.create_log_group(group, {})
+        except ResourceAlreadyExistsException:
+            pass
+        try:
+            logs.create_log_stream(group, stream)
+        except ResourceAlreadyExistsException:
+            pass
+        logs.put_log_events(group, stream, [{"timestamp": timestamp_ms, "message": message}])
+
+
+FUNCTIONS.log_sink = write_log
+
+
+def _destination(arn: str, record: dict) -> None:
+    """Delivers an on-failure record to an SQS queue, an SNS topic or another function."""
+    parts = arn.split(":")
+    service, region, account, name = parts[2], parts[3], parts[4], parts[-1]
+    body = json.dumps(record)
+    with LOCK:
+        if service == "sqs":
+            sqs_backends[account][region].send_message(name, body)
+        elif service == "sns":
+            sns_backends[account][region].publish(body, arn=arn)
+    if service == "lambda":
+        target = lambda_backends[account][region].get_function(name)
+        invoke_async(spec_of(target), body.encode(), retries=0)
+
+
+class LambdaBackend(moto_models.LambdaBackend):
+    def reset(self) -> None:
+        for fn in list(self._lambdas.all()):
+            FUNCTIONS.stop(self.account_id, self.region_name, fn.function_name)
+        super().reset()
+
+    def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
+        fn = self.get_function(function_name, qualifier)
+        FUNCTIONS.stop(self.account_id, self.region_name, fn.function_name)
+        super().delete_function(function_name, qualifier)
+
+    def invoke(self, function_name: str, qualifier: str | None, body: Any, headers: Any,
+               response_headers: Any) -> bytes:
+        fn = self.get_function(function_name, qualifier)
+        payload = body if isinstance(body, bytes) else (body or "{}").encode()
+        kind = headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+        if kind == "DryRun":
+            return b""
+        spec = spec_of(fn)
+        if kind == "Event":
+            config = fn.event_invoke_config[0].config if fn.event_invoke_config else {}
+            target = ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            invoke_async(spec, payload, on_failure=(lambda record: _destination(target, record)) if target else None,
+                         retries=int(config.get("MaximumRetryAttempts", 2)), retry_delays=RETRY_DELAYS)
+            return b""
+        result = invoke_sync(spec, payload)
+        if result.function_error:
+            response_headers["x-amz-function-error"] = result.function_error
+        if headers.get("X-Amz-Log-Type") == "Tail":
+            response_headers["x-amz-log-result"] = base64.b64encode(result.log_tail.encode()[-4096:]).decode()
+        response_headers["x-amz-executed-version"] = result.executed_version
+        return result.payload
+
+
+lambda_backends = moto_models.lambda_backends
