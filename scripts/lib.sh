@@ -45,6 +45,8 @@ FUNCTIONS=()
 for _f in "$FERROPS_ROOT"/functions/*/Cargo.toml; do FUNCTIONS+=("$(basename "$(dirname "$_f")")"); done
 unset _f
 LAMBDA_DIR="target/lambda-arm64"
+# Where the builds of the functions for this machine go, which a local stage deploys and runs.
+HOST_LAMBDA_DIR="target/lambda-host"
 
 # Builds Lambda zips: cargo lambda build --release --arm64 for the given `-p NAME` arguments (all
 # functions when none). Release arm64 builds share nothing with the debug builds, so they get a
@@ -59,6 +61,30 @@ build_lambdas() {
     rustup target add aarch64-unknown-linux-gnu
   CARGO_TARGET_DIR="$FERROPS_ROOT/target/lambda-build" \
     cargo lambda build --release --arm64 --output-format zip --lambda-dir "$FERROPS_ROOT/$LAMBDA_DIR" "${packages[@]}"
+}
+
+# Builds the functions for this machine and zips each binary as `bootstrap`, the way Lambda's
+# provided.al2023 runtime wants it, for the local AWS to run. A debug build: it shares its
+# dependencies with cargo test's, so a local stage costs a link, not another optimised build.
+build_host_lambdas() { # -p NAME ...
+  local packages=("$@") f
+  if [ ${#packages[@]} -eq 0 ]; then
+    for f in "${FUNCTIONS[@]}"; do packages+=(-p "$f"); done
+  fi
+  cargo build --locked "${packages[@]}"
+  for f in "${FUNCTIONS[@]}"; do
+    [ -x "$FERROPS_ROOT/target/debug/$f" ] || continue
+    tool package zip-bootstrap "$FERROPS_ROOT/target/debug/$f" "$FERROPS_ROOT/$HOST_LAMBDA_DIR/$f/bootstrap.zip"
+  done
+}
+
+# The Lambda architecture name of this machine.
+host_arch() {
+  case "$(uname -m)" in
+    x86_64) echo x86_64 ;;
+    aarch64|arm64) echo arm64 ;;
+    *) die "Lambda has no architecture for $(uname -m)" ;;
+  esac
 }
 
 # The AWS target deploy and destroy work on, from their options (ENDPOINT, PROFILE, REGION):
@@ -89,58 +115,36 @@ use_local_aws() { # endpoint
   export AWS_EC2_METADATA_DISABLED=true
 }
 
-# The local AWS (tests/emulator): moto plus the operations it lacks, with functions served by
-# `cargo lambda watch` on LAMBDA_ENDPOINT once start_watch runs. Keeps its state in STATE_DIR.
-# Sets LOCAL_AWS_ENDPOINT, LAMBDA_ENDPOINT and the AWS environment (use_local_aws).
+# The local AWS (tests/emulator): moto plus the operations it lacks, Lambda's Invoke included,
+# which runs each deployed function's own zip. Keeps its state in STATE_DIR. Sets
+# LOCAL_AWS_ENDPOINT and the AWS environment (use_local_aws).
 start_local_aws() { # [state_dir]
-  local state="${1:-$FERROPS_ROOT/target/local-aws}" log aws_port lambda_port
+  local state="${1:-$FERROPS_ROOT/target/local-aws}" log aws_port
   aws_port="$(tool local free-port)"
-  lambda_port="$(tool local free-port)"
   log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/local-aws-$aws_port.log"
   mkdir -p "$(dirname "$log")" "$state"
   LOCAL_AWS_ENDPOINT="http://127.0.0.1:$aws_port"
-  LAMBDA_ENDPOINT="http://127.0.0.1:$lambda_port"
   PYTHONPATH="$FERROPS_ROOT/tests/emulator" "$FERROPS_VENV/bin/python" -m ferrops_local \
-    --port "$aws_port" --lambda-endpoint "$LAMBDA_ENDPOINT" --state-dir "$state" >"$log" 2>&1 &
+    --port "$aws_port" --state-dir "$state" >"$log" 2>&1 &
   LOCAL_AWS_PID=$!
   tool local wait-http "$LOCAL_AWS_ENDPOINT/_ferrops/health" 60 ||
     { cat "$log" >&2; die "the local AWS did not start (log: $log)"; }
-  export LOCAL_AWS_ENDPOINT LAMBDA_ENDPOINT
+  export LOCAL_AWS_ENDPOINT
   use_local_aws "$LOCAL_AWS_ENDPOINT"
   LOCAL_AWS_LOG="$log"
   say "local AWS on $LOCAL_AWS_ENDPOINT (pid $LOCAL_AWS_PID, log $log)"
 }
 
-# Deploys the central stack and the sample pipeline into the local AWS.
-deploy_local() { # stage
+# A local stage on the running local AWS: the central stack, with this machine's builds of the
+# functions (scripts/deploy --arch host), and the sample pipeline.
+deploy_local_stage() { # stage
   local stage="$1" vpc subnet
-  "$FERROPS_ROOT/scripts/deploy" --stage "$stage" --endpoint-url "$LOCAL_AWS_ENDPOINT" --yes
+  say "deploy infra/ into it (scripts/deploy --endpoint-url $LOCAL_AWS_ENDPOINT --arch host)"
+  "$FERROPS_ROOT/scripts/deploy" --stage "$stage" --endpoint-url "$LOCAL_AWS_ENDPOINT" --arch host --yes
   vpc="$(aws ec2 describe-vpcs --filters Name=is-default,Values=true --query 'Vpcs[0].VpcId' --output text)"
   subnet="$(aws ec2 describe-subnets --filters "Name=vpc-id,Values=$vpc" --query 'Subnets[0].SubnetId' --output text)"
   "$FERROPS_ROOT/scripts/deploy" --stage "$stage" --endpoint-url "$LOCAL_AWS_ENDPOINT" \
     --template "$FERROPS_ROOT/infra/sample-pipeline.yaml" --param "VpcId=$vpc" --param "SubnetId=$subnet" --yes
-}
-
-# Starts `cargo lambda watch` with the environment the stage's functions were deployed with,
-# after building the debug binaries it serves, so the first invocation does not wait for them.
-start_watch() { # stage
-  local stage="$1" env_file log
-  cargo build --locked $(printf -- '-p %s ' "${FUNCTIONS[@]}")
-  env_file="$FERROPS_ROOT/target/watch-$stage.env"
-  log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/cargo-lambda-watch.log"
-  tool local watch-env "$stage" "${FUNCTIONS[@]}" >"$env_file"
-  cargo lambda watch -A 127.0.0.1 -P "${LAMBDA_ENDPOINT##*:}" --env-file "$env_file" >"$log" 2>&1 &
-  WATCH_PID=$!
-  tool local wait-tcp "$LAMBDA_ENDPOINT" 120 || { tail -20 "$log" >&2; die "cargo lambda watch did not start (log: $log)"; }
-  say "cargo lambda watch on $LAMBDA_ENDPOINT (pid $WATCH_PID, log $log)"
-}
-
-# A local stage on the running local AWS: infra/ deployed into it as STAGE, and cargo lambda
-# watch serving the functions.
-deploy_local_stage() { # stage
-  say "deploy infra/ into it (scripts/deploy --endpoint-url $LOCAL_AWS_ENDPOINT)"
-  deploy_local "$1"
-  start_watch "$1"
 }
 
 # A local stage from scratch: a fresh local AWS with its state in STATE_DIR, and the stage on it.
@@ -150,14 +154,12 @@ start_local_stage() { # stage state_dir
   deploy_local_stage "$1"
 }
 
-# Stops what start_local_aws and start_watch started, children included.
+# Stops what start_local_aws started, the functions' processes included.
 stop_local() {
-  local pid
-  for pid in "${WATCH_PID:-}" "${LOCAL_AWS_PID:-}"; do
-    [ -n "$pid" ] || continue
-    pkill -TERM -P "$pid" 2>/dev/null || true
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  WATCH_PID= LOCAL_AWS_PID=
+  local pid="${LOCAL_AWS_PID:-}"
+  [ -n "$pid" ] || return 0
+  pkill -TERM -P "$pid" 2>/dev/null || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  LOCAL_AWS_PID=
 }

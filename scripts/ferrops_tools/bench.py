@@ -88,7 +88,7 @@ def extra(out: str) -> None:
                       "`scripts/demo` or `scripts/test`): every action runs one command on the build instance. "
                       "*Invocations* counts the function's invocations (the first sends the command, each continuation "
                       "checks it once); *calls* are the AWS calls `pipeline-runner` made; *handler* is the mean time of "
-                      "one invocation as `cargo lambda watch` serves it (a debug build, so an upper bound); *overhead* is "
+                      "one invocation in the local Lambda (a debug build, so an upper bound); *overhead* is "
                       "the action's time beyond its command's run time, which here is set by the local AWS's delays "
                       "(1 s before a command is visible, 1 s before each re-invocation; CodePipeline's own wait between "
                       "continuations is longer).", "",

@@ -4,8 +4,6 @@
   wait-http URL SECONDS     waits until URL answers with success
   wait-tcp URL SECONDS      waits until URL's host and port accept a connection
   reset ENDPOINT            clears the local AWS's state (moto's reset, the additions' included)
-  watch-env STAGE F...      prints the environment the stage's functions F were deployed with, as
-                            `cargo lambda watch --env-file` reads it
 """
 
 from __future__ import annotations
@@ -50,27 +48,6 @@ def reset(endpoint: str) -> None:
     urllib.request.urlopen(req, timeout=60).close()
 
 
-def watch_env(stage: str, functions: list[str]) -> str:
-    """`cargo lambda watch` has one environment for every function it serves: theirs, merged."""
-    # Only this step needs boto3, which is slow to import; the waits run often.
-    import boto3
-    import botocore.exceptions
-
-    lam = boto3.client("lambda")
-    env: dict[str, str] = {}
-    for f in functions:
-        name = f"ferrops-{stage}-{f}"
-        try:
-            config = lam.get_function_configuration(FunctionName=name)
-        except botocore.exceptions.ClientError as e:
-            sys.exit(f"{name}: {e}")
-        for k, v in (config.get("Environment") or {}).get("Variables", {}).items():
-            if env.get(k, v) != v:
-                sys.exit(f"the functions disagree on {k}; cargo lambda watch has one environment for all")
-            env[k] = v
-    return "\n".join(f"{k}={v}" for k, v in sorted(env.items()))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(prog="local", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -80,19 +57,14 @@ def main() -> None:
         p.add_argument("url")
         p.add_argument("seconds", type=float)
     sub.add_parser("reset").add_argument("endpoint")
-    p = sub.add_parser("watch-env")
-    p.add_argument("stage")
-    p.add_argument("functions", nargs="+")
     args = ap.parse_args()
     if args.command == "free-port":
         print(free_port())
     elif args.command in ("wait-http", "wait-tcp"):
         check = http_ok if args.command == "wait-http" else tcp_open
         sys.exit(0 if wait(lambda: check(args.url), args.seconds) else 1)
-    elif args.command == "reset":
-        reset(args.endpoint)
     else:
-        print(watch_env(args.stage, args.functions))
+        reset(args.endpoint)
 
 
 if __name__ == "__main__":
