@@ -17,10 +17,14 @@ from werkzeug.serving import run_simple
 from werkzeug.wrappers import Request
 
 from . import install
+from .access.middleware import refusal
 from .control import responses as control
 from .control.models import control_backend
 from .awslambda import FUNCTIONS
 from .core.settings import SETTINGS
+
+
+log = logging.getLogger("ferrops_local")
 
 
 class App:
@@ -31,6 +35,13 @@ class App:
         if environ.get("PATH_INFO", "").startswith(control.PREFIX + "/"):
             return control.handle(Request(environ))(environ, start_response)
         control_backend().record(environ)
+        refused = refusal(environ)
+        if refused is not None:
+            status, headers, body = refused
+            log.warning("refused: %s", body.decode(errors="replace"))
+            start_response(f"{status} {'Bad Request' if status == 400 else 'Forbidden'}",
+                           list(headers.items()) + [("Content-Length", str(len(body)))])
+            return [body]
         return self.moto(environ, start_response)
 
 

@@ -1,0 +1,101 @@
+"""Which requests the functions' IAM check applies to, and AWS's refusal when it fails.
+
+It applies to requests signed with the credentials the local Lambda got for a function: an
+assumed-role session of the function's execution role, named after the function, as Lambda
+names it. Everything else (the tests, the CLI, a function's own cross-account sessions) goes
+through as moto lets it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import urllib.parse
+from typing import Any
+
+from moto.awslambda.models import lambda_backends
+from moto.iam.models import iam_backends
+from moto.sts.models import sts_backends
+
+from ..core.state import LOCK
+from .policies import allowed
+
+CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+
+
+def _function_role(access_key: str, region: str) -> tuple[str, str, str] | None:
+    """(account, role ARN, session) when `access_key` is a function's execution-role session."""
+    with LOCK:
+        for account, backend in list(sts_backends.items()):
+            assumed = backend["aws"].get_assumed_role_from_access_key(access_key) if "aws" in backend else None
+            if assumed is None:
+                continue
+            try:
+                fn = lambda_backends[account][region].get_function(assumed.session_name)
+            except Exception:  # not a function's session: moto raises its own not-found types
+                return None
+            if fn.role == assumed.role_arn:
+                return account, assumed.role_arn, assumed.session_name
+            return None
+    return None
+
+
+def _action(environ: dict, service: str) -> str | None:
+    """The IAM action of a JSON- or query-protocol request; None for the REST protocols."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target and "." in target:
+        return f"{service}:{target.rsplit('.', 1)[1]}"
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in query:
+        return f"{service}:{query['Action'][0]}"
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        # moto reads the body after this check: hand it the same bytes.
+        environ["wsgi.input"] = io.BytesIO(body)
+        form = urllib.parse.parse_qs(body.decode(errors="replace"))
+        if "Action" in form:
+            return f"{service}:{form['Action'][0]}"
+    return None
+
+
+def _role_policies(account: str, role_arn: str) -> list[Any]:
+    iam = iam_backends[account]["global"]
+    name = role_arn.rsplit("/", 1)[-1]
+    with LOCK:
+        policies: list[Any] = [iam.get_role_policy(name, p)[1] for p in iam.list_role_policies(name)]
+        attached, _ = iam.list_attached_role_policies(name)
+        for p in attached:
+            policies += [v.document for v in p.versions if v.version_id == p.default_version_id]
+    return policies
+
+
+def refusal(environ: dict) -> tuple[int, dict[str, str], bytes] | None:
+    """AWS's AccessDenied answer when a function's role may not make this request; else None."""
+    m = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if not m:
+        return None
+    access_key, region, service = m.groups()
+    principal = _function_role(access_key, region)
+    if principal is None:
+        return None
+    action = _action(environ, service)
+    if action is None:
+        return None
+    account, role_arn, session = principal
+    try:
+        policies = _role_policies(account, role_arn)
+    except Exception:  # the role itself is gone: nothing allows anything
+        policies = []
+    if allowed(action, policies):
+        return None
+    who = f"arn:aws:sts::{account}:assumed-role/{role_arn.rsplit('/', 1)[-1]}/{session}"
+    message = (f"User: {who} is not authorized to perform: {action} "
+               f"because no identity-based policy allows the {action} action")
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
+        return 400, {"Content-Type": "application/x-amz-json-1.1"}, body
+    xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+           f"<Message>{message}</Message></Error><RequestId>local</RequestId></ErrorResponse>")
+    return 403, {"Content-Type": "text/xml"}, xml.encode()
