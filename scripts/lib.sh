@@ -51,7 +51,8 @@ HOST_LAMBDA_DIR="target/lambda-host"
 # Builds Lambda zips: cargo lambda build --release --arm64 for the given `-p NAME` arguments (all
 # functions when none). Release arm64 builds share nothing with the debug builds, so they get a
 # target directory of their own; that also keeps a build started from a test from waiting on the
-# lock of the test run's own target directory.
+# lock of the test run's own target directory. Shows one line per phase of the build; its whole
+# output goes to target/build-arm64.log.
 build_lambdas() {
   local packages=("$@")
   if [ ${#packages[@]} -eq 0 ]; then
@@ -60,18 +61,23 @@ build_lambdas() {
   rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-linux-gnu ||
     rustup target add aarch64-unknown-linux-gnu
   CARGO_TARGET_DIR="$FERROPS_ROOT/target/lambda-build" \
-    cargo lambda build --release --arm64 --output-format zip --lambda-dir "$FERROPS_ROOT/$LAMBDA_DIR" "${packages[@]}"
+    cargo lambda build --release --arm64 --output-format zip --lambda-dir "$FERROPS_ROOT/$LAMBDA_DIR" "${packages[@]}" 2>&1 |
+    tool progress "$FERROPS_ROOT/target/build-arm64.log" --target aarch64-unknown-linux-gnu "${packages[@]}"
+  return "${PIPESTATUS[0]}" # the build's status, with or without the caller's pipefail
 }
 
 # Builds the functions for this machine and zips each binary as `bootstrap`, the way Lambda's
 # provided.al2023 runtime wants it, for the local AWS to run. A debug build: it shares its
 # dependencies with cargo test's, so a local stage costs a link, not another optimised build.
+# Shows one line per phase of the build; its whole output goes to target/build-host.log.
 build_host_lambdas() { # -p NAME ...
-  local packages=("$@") f
+  local packages=("$@") f built
   if [ ${#packages[@]} -eq 0 ]; then
     for f in "${FUNCTIONS[@]}"; do packages+=(-p "$f"); done
   fi
-  cargo build --locked "${packages[@]}"
+  cargo build --locked "${packages[@]}" 2>&1 | tool progress "$FERROPS_ROOT/target/build-host.log" "${packages[@]}"
+  built=${PIPESTATUS[0]} # the build's status, with or without the caller's pipefail
+  [ "$built" -eq 0 ] || return "$built"
   for f in "${FUNCTIONS[@]}"; do
     [ -x "$FERROPS_ROOT/target/debug/$f" ] || continue
     tool package zip-bootstrap "$FERROPS_ROOT/target/debug/$f" "$FERROPS_ROOT/$HOST_LAMBDA_DIR/$f/bootstrap.zip"
@@ -107,30 +113,36 @@ aws_() {
 
 # The AWS environment of everything that talks to the local AWS (the SDKs, the CLI, our tests and
 # functions): its endpoint and test credentials, so nothing reaches a real account.
-LOCAL_AWS_VARS=(AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_DEFAULT_REGION AWS_EC2_METADATA_DISABLED)
-use_local_aws() { # endpoint
+# Over HTTPS, the local AWS's CA is trusted through SSL_CERT_FILE (rustls) and AWS_CA_BUNDLE (botocore).
+LOCAL_AWS_VARS=(AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_DEFAULT_REGION
+  AWS_EC2_METADATA_DISABLED SSL_CERT_FILE AWS_CA_BUNDLE)
+use_local_aws() { # endpoint [ca_bundle]
   export AWS_ENDPOINT_URL="$1" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+  if [ -n "${2:-}" ]; then export SSL_CERT_FILE="$2" AWS_CA_BUNDLE="$2"; else unset SSL_CERT_FILE AWS_CA_BUNDLE; fi
   unset AWS_SESSION_TOKEN AWS_PROFILE
   export AWS_REGION="${AWS_REGION:-us-east-1}" AWS_DEFAULT_REGION="${AWS_REGION:-us-east-1}"
   export AWS_EC2_METADATA_DISABLED=true
 }
 
 # The local AWS (tests/emulator): moto plus the operations it lacks, Lambda's Invoke included,
-# which runs each deployed function's own zip. Keeps its state in STATE_DIR. Sets
-# LOCAL_AWS_ENDPOINT and the AWS environment (use_local_aws).
+# which runs each deployed function's own zip. It serves AWS over HTTPS (LOCAL_AWS_ENDPOINT),
+# with a CA it makes at start, and its control API (/_ferrops/, /moto-api/) over plain HTTP too
+# (LOCAL_AWS_CONTROL). Keeps its state in STATE_DIR. Sets those two and the AWS environment.
 start_local_aws() { # [state_dir]
-  local state="${1:-$FERROPS_ROOT/target/local-aws}" log aws_port
-  aws_port="$(tool local free-port)"
-  log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/local-aws-$aws_port.log"
+  local state="${1:-$FERROPS_ROOT/target/local-aws}" log port tls_port
+  port="$(tool local free-port)"
+  tls_port="$(tool local free-port)"
+  log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/local-aws-$port.log"
   mkdir -p "$(dirname "$log")" "$state"
-  LOCAL_AWS_ENDPOINT="http://127.0.0.1:$aws_port"
+  LOCAL_AWS_CONTROL="http://127.0.0.1:$port"
+  LOCAL_AWS_ENDPOINT="https://127.0.0.1:$tls_port"
   PYTHONPATH="$FERROPS_ROOT/tests/emulator" "$FERROPS_VENV/bin/python" -m ferrops_local \
-    --port "$aws_port" --state-dir "$state" >"$log" 2>&1 &
+    --port "$port" --tls-port "$tls_port" --state-dir "$state" >"$log" 2>&1 &
   LOCAL_AWS_PID=$!
-  tool local wait-http "$LOCAL_AWS_ENDPOINT/_ferrops/health" 60 ||
+  tool local wait-http "$LOCAL_AWS_CONTROL/_ferrops/health" 60 ||
     { cat "$log" >&2; die "the local AWS did not start (log: $log)"; }
-  export LOCAL_AWS_ENDPOINT
-  use_local_aws "$LOCAL_AWS_ENDPOINT"
+  export LOCAL_AWS_ENDPOINT LOCAL_AWS_CONTROL
+  use_local_aws "$LOCAL_AWS_ENDPOINT" "$(cd "$state" && pwd)/tls/ca.pem"
   LOCAL_AWS_LOG="$log"
   say "local AWS on $LOCAL_AWS_ENDPOINT (pid $LOCAL_AWS_PID, log $log)"
 }

@@ -5,8 +5,10 @@ linted and tested as Python. scripts/lib.sh runs them with the project venv (`to
 so they may use what scripts/requirements.txt installs. The local AWS's own clients that tests
 use (tests/emulator) stay with the tests; what is here only serves a script.
 
-- local: lib.sh's helpers for a local stage (free ports, waiting, reset, the functions' environment)
+- local: lib.sh's helpers for a local stage (free ports, waiting, reset)
 - deploy: scripts/deploy's parameters for a template
+- package: the zips and the template of a local stage, built for this machine
+- progress: one line per phase of a cargo build, its whole output in a log
 - bench: scripts/bench's events, seeded jobs, result rows and report section
 """
 

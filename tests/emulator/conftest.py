@@ -160,9 +160,11 @@ def local(tmp_path_factory: pytest.TempPathFactory):
     state = tmp_path_factory.mktemp("local-aws")
     env = dict(os.environ, PYTHONPATH=str(HERE))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ferrops_local", "--port", str(port), "--state-dir", str(state), "--visibility-delay", "0.5", "--continuation-delay", "0.1",
+        [sys.executable, "-m", "ferrops_local", "--port", str(port), "--tls-port", str(free_port()),
+         "--state-dir", str(state), "--visibility-delay", "0.5", "--continuation-delay", "0.1",
          "--job-timeout", "20"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # A file, not a pipe: nobody reads the log while tests run, and a full pipe would block it.
+        env=env, stdout=subprocess.DEVNULL, stderr=(state / "local-aws.log").open("wb"))
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:
@@ -172,7 +174,7 @@ def local(tmp_path_factory: pytest.TempPathFactory):
         except OSError:
             if time.time() > deadline or proc.poll() is not None:
                 proc.kill()
-                raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "the local AWS did not start")
+                raise RuntimeError((state / "local-aws.log").read_text() or "the local AWS did not start")
             time.sleep(0.2)
     local = Local(endpoint, host, state)
     local.function("ferrops-t-pipeline-runner", "pipeline-runner")

@@ -33,6 +33,7 @@ SAMPLE_APP = ROOT / "infra" / "sample-app"
 FIXTURES = ROOT / "tests" / "fixtures"
 OPERATOR = "amzn1.ask.account.DEMOOPERATOR7NQH3RZ6E4C2MYX5JKBSAFERROPS"
 BOLD, DIM, GREEN, RED, RESET = "\033[1m", "\033[2m", "\033[32m", "\033[31m", "\033[0m"
+PAUSE = "…"  # where the speech pauses (an SSML <break/>), as the demo prints it
 
 
 @dataclass
@@ -46,9 +47,11 @@ class Step:
 
 
 class Story:
-    def __init__(self, endpoint: str, stage: str = "local",
+    def __init__(self, endpoint: str, stage: str = "local", control: str | None = None,
                  region: str = "us-east-1", say: Callable[[str], None] = print, color: bool = True):
         self.endpoint = endpoint.rstrip("/")
+        # The control API is the local AWS's own, not AWS: plain HTTP where it serves both.
+        self.control_url = (control or endpoint).rstrip("/")
         self.stage = stage
         self.region = region
         self.say = say
@@ -68,6 +71,8 @@ class Story:
         self.pipeline = f"ferrops-{stage}-sample"
         self.steps: list[Step] = []
         self.step: Step | None = None
+        # What was reported of each execution's actions, so following it again shows only what changed.
+        self.seen: dict[str, dict[tuple[str, str], tuple]] = {}
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -100,7 +105,7 @@ class Story:
 
     def control(self, path: str, body: dict | None = None) -> Any:
         req = urllib.request.Request(
-            f"{self.endpoint}/_ferrops{path}",
+            f"{self.control_url}/_ferrops{path}",
             data=None if body is None else json.dumps(body).encode(),
             headers={"Content-Type": "application/json"},
             method="GET" if body is None else "POST",
@@ -147,27 +152,44 @@ class Story:
         self.s3.put_object(Bucket=bucket, Key="sample-app.zip", Body=buf.getvalue())
 
     def run_pipeline(self, until: Callable[[dict], bool], timeout: float = 600) -> dict:
-        """Starts an execution and reports each action's progress until `until(state)` holds."""
-        since = time.time() - 1
+        """Starts an execution and reports each of its actions' progress until `until(state)` holds."""
         execution = self.cp.start_pipeline_execution(name=self.pipeline)["pipelineExecutionId"]
         self.say(self._c(DIM, f"    execution {execution}"))
-        return self.follow(execution, until, timeout, since)
+        return self.follow(execution, until, timeout)
 
-    def follow(self, execution: str, until: Callable[[dict], bool], timeout: float = 600,
-               since: float = 0.0) -> dict:
-        seen: dict[tuple[str, str], tuple] = {}
+    def own_actions(self, execution: str) -> set[tuple[str, str]]:
+        """The (stage, action) pairs that `execution` has started. GetPipelineState cannot tell: an
+        action's latest execution carries no pipeline execution ID, and until the action runs again
+        it is an earlier run's. The local AWS records each execution's actions."""
+        for e in self.control(f"/pipelines/history?name={self.pipeline}")["executions"]:
+            if e["pipelineExecutionId"] == execution:
+                return {(a["stage"], a["action"]) for a in e["actions"]}
+        return set()
+
+    def follow(self, execution: str, until: Callable[[dict], bool], timeout: float = 600) -> dict:
+        """Reports each change to `execution`'s actions until `until(state)` holds or the execution
+        ends. Returns the pipeline's state holding only this execution's action executions (an
+        earlier run's are left out), with the execution itself under "execution". The step's
+        data["shown"] lists what was reported, as [stage, action, status]."""
+        seen = self.seen.setdefault(execution, {})
+        shown = self.step.data.setdefault("shown", []) if self.step else []
         deadline = time.monotonic() + timeout
         while True:
+            # The record before the state: an action it lists already shows this execution's run there.
+            ours = self.own_actions(execution)
             state = self.cp.get_pipeline_state(name=self.pipeline)
             for stage in state["stageStates"]:
+                entered = (stage.get("latestExecution") or {}).get("pipelineExecutionId") == execution
                 for a in stage["actionStates"]:
-                    latest = a.get("latestExecution") or {}
                     key = (stage["stageName"], a["actionName"])
+                    if not entered or key not in ours:
+                        a.pop("latestExecution", None)
+                        continue
+                    latest = a.get("latestExecution") or {}
                     now = (latest.get("status"), latest.get("summary"))
-                    changed = latest.get("lastStatusChange")
-                    fresh = changed is not None and changed.timestamp() >= since
-                    if latest and fresh and seen.get(key) != now:
+                    if latest and seen.get(key) != now:
                         seen[key] = now
+                        shown.append([*key, latest.get("status")])
                         error = (latest.get("errorDetails") or {}).get("message")
                         summary = (error if latest.get("status") == "Failed" and error else latest.get("summary")) or ""
                         summary = summary.strip().splitlines()[0] if summary.strip() else ""
@@ -188,6 +210,11 @@ class Story:
                     if a["actionName"] == action:
                         return a.get("latestExecution") or {}
         return {}
+
+    def shown(self) -> set[tuple[str, str]]:
+        """The (stage, action) pairs the current step reported."""
+        assert self.step is not None
+        return {(stage, action) for stage, action, _ in self.step.data.get("shown", [])}
 
     def waiting_for_approval(self, state: dict) -> bool:
         return self.action(state, "Approve", "ManualApproval").get("status") == "InProgress"
@@ -244,15 +271,24 @@ class Story:
 
     @staticmethod
     def speech(reply: dict) -> str:
+        """The reply's speech as sent: plain text, or SSML without its <speak> element."""
         out = (reply.get("response") or {}).get("outputSpeech") or {}
         text = out.get("text") or out.get("ssml") or ""
         for tag in ("<speak>", "</speak>"):
             text = text.replace(tag, "")
         return text
 
+    @staticmethod
+    def heard(reply: dict) -> str:
+        """The reply's speech as a listener hears it: SSML read out, plain text as it is."""
+        out = (reply.get("response") or {}).get("outputSpeech") or {}
+        if out.get("type") == "PlainText" or "ssml" not in out:
+            return out.get("text") or ""
+        return spoken_text(out["ssml"])
+
     def hear(self, who: str, said: str, reply: dict) -> None:
         self.say(f"    {who}: {said}")
-        self.say(f"    Alexa: {self.speech(reply)}")
+        self.say(f"    Alexa: {self.heard(reply)}")
 
     # -- the steps -------------------------------------------------------------------------------
 
@@ -275,6 +311,8 @@ class Story:
             self.check(f"{stage}/{action}'s summary shows the command's output ({text})",
                        text in (latest.get("summary") or ""))
         self.check("the run waits at the manual approval", self.waiting_for_approval(state))
+        self.check("the run shows its own actions only, up to the approval",
+                   self.shown() == {("Source", "Source"), *expected, ("Approve", "ManualApproval")})
         self.end("Commit and Acceptance passed; waiting for the manual approval")
 
     def approve(self) -> None:
@@ -296,6 +334,8 @@ class Story:
         self.check("the approval succeeded", self.action(state, "Approve", "ManualApproval").get("status") == "Succeeded")
         self.check("Publish succeeded", self.action(state, "Publish", "Publish").get("status") == "Succeeded")
         self.check("the execution succeeded", state["execution"]["status"] == "Succeeded")
+        self.check("following the run again shows only what happened since: the approval and Publish",
+                   self.shown() == {("Approve", "ManualApproval"), ("Publish", "Publish")})
         self.step.data["overheads"] = self.overheads(execution)
         self.end(f"execution {state['execution']['status']}")
 
@@ -310,6 +350,8 @@ class Story:
         self.check("the failure message carries bash's stderr (syntax error in app/greet.sh)",
                    "syntax error" in message and "greet.sh" in message)
         self.check("Build never ran", self.action(state, "Commit", "Build").get("status") != "InProgress")
+        self.check("the run shows its own actions only, none of run 1's (its Build, Test or Publish)",
+                   self.shown() == {("Source", "Source"), ("Commit", "StageSource"), ("Commit", "StaticAnalysis")})
         self.say(self._c(DIM, "    failure message: " + message.replace("\n", "\n      ")[:800]))
         self.end("failed at StaticAnalysis with the script's stderr")
 
@@ -401,6 +443,21 @@ class Story:
         return self.steps
 
 
+def spoken_text(ssml: str) -> str:
+    """What a listener hears from SSML: its text without the markup, a pause mark where it pauses,
+    and each entity as the character it stands for. Markup is read before entities, so an escaped
+    `&lt;tag&gt;` stays text."""
+    # Pauses are marked with a NUL, which XML text cannot hold, until the end: the text's own "…" stays.
+    mark = "\0"
+    text = re.sub(r"<break\b[^>]*>", f" {mark} ", ssml)
+    text = re.sub(r"</(p|s)>", " ", text)
+    text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    text = re.sub(r"\s+", " ", text)
+    # A pause at either end, or several in a row, is silence a reader need not see.
+    text = re.sub(f"{mark}(?: {mark})+", mark, text).strip(f" {mark}")
+    return text.replace(mark, PAUSE)
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -431,10 +488,11 @@ def summary(steps: list[Step]) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--endpoint", required=True)
+    ap.add_argument("--control", help="the local AWS's plain-HTTP endpoint for its control API")
     ap.add_argument("--stage", default="local")
     ap.add_argument("--json", type=Path, help="also write the steps and their checks here")
     args = ap.parse_args()
-    story = Story(args.endpoint, args.stage, color=sys.stdout.isatty())
+    story = Story(args.endpoint, args.stage, args.control, color=sys.stdout.isatty())
     steps = story.run()
     print(summary(steps))
     if args.json:

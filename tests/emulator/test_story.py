@@ -2,13 +2,18 @@
 
 It needs a deployed local stage: `scripts/test` starts the local AWS, deploys `infra/` into it
 with this machine's builds of the functions, and sets LOCAL_AWS_ENDPOINT and FERROPS_STAGE.
+How the story follows a pipeline's runs is also tested on its own, against a fresh local AWS
+(conftest's `local`) with no stage.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
+import uuid
+import zipfile
 
 import pytest
 
@@ -19,7 +24,8 @@ from story import Story
 def steps():
     if not os.environ.get("LOCAL_AWS_ENDPOINT"):
         pytest.fail("LOCAL_AWS_ENDPOINT unset: run this through scripts/test, which deploys a local stage")
-    story = Story(os.environ["LOCAL_AWS_ENDPOINT"], os.environ.get("FERROPS_STAGE", "local"), color=False)
+    story = Story(os.environ["LOCAL_AWS_ENDPOINT"], os.environ.get("FERROPS_STAGE", "local"),
+                  os.environ.get("LOCAL_AWS_CONTROL"), color=False)
     steps = story.run()
     # The benchmark report quotes the pipeline's per-action work from this file.
     state = os.environ.get("FERROPS_STORY_JSON")
@@ -64,3 +70,76 @@ def test_an_open_security_group_becomes_a_finding_for_the_admin(steps):
 
 def test_the_fact_skill_speaks_english_and_german(steps):
     passed(steps["Alexa fact skill"])
+
+
+# -- following a pipeline's runs, without a stage --------------------------------------------------
+
+
+def pipeline(local, *stages: str) -> str:
+    """A pipeline of an S3 source and one Lambda action per stage, each answered by the function
+    host's "pipeline-runner" handler."""
+    iam, s3, cp = local.client("iam"), local.client("s3"), local.client("codepipeline")
+    name = f"story-{uuid.uuid4().hex[:8]}"
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    for bucket in (f"{name}-artifacts", f"{name}-source"):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=f"{name}-source", VersioningConfiguration={"Status": "Enabled"})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("hello.txt", "hello")
+    s3.put_object(Bucket=f"{name}-source", Key="src.zip", Body=buf.getvalue())
+    source = {"name": "Source", "actions": [{
+        "name": "Source", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
+        "configuration": {"S3Bucket": f"{name}-source", "S3ObjectKey": "src.zip"},
+        "outputArtifacts": [{"name": "Src"}]}]}
+    runs = [{"name": stage, "actions": [{
+        "name": stage, "actionTypeId": {"category": "Invoke", "owner": "AWS", "provider": "Lambda", "version": "1"},
+        "configuration": {"FunctionName": "ferrops-t-pipeline-runner"}, "inputArtifacts": [{"name": "Src"}]}]}
+        for stage in stages]
+    cp.create_pipeline(pipeline={"name": name, "roleArn": role,
+                                 "artifactStore": {"type": "S3", "location": f"{name}-artifacts"},
+                                 "stages": [source, *runs]})
+    return name
+
+
+def test_each_run_shows_only_its_own_actions(local):
+    cp = local.client("codepipeline")
+    broken = {"now": False}
+
+    def runner(event: dict) -> dict:
+        job = event["CodePipeline.job"]
+        if broken["now"] and job["data"]["pipelineContext"]["stage"]["name"] == "Check":
+            cp.put_job_failure_result(jobId=job["id"], failureDetails={"type": "JobFailed", "message": "broken"})
+        else:
+            cp.put_job_success_result(jobId=job["id"], executionDetails={"summary": "ok"})
+        return {}
+
+    local.host.handlers["pipeline-runner"] = runner
+    said: list[str] = []
+    story = Story(local.endpoint, "t", say=said.append, color=False)
+    story.pipeline = pipeline(local, "Check", "Ship")
+
+    story.begin("run 1")
+    first = story.run_pipeline(lambda s: False)
+    assert first["execution"]["status"] == "Succeeded"
+    assert story.shown() == {("Source", "Source"), ("Check", "Check"), ("Ship", "Ship")}
+
+    broken["now"] = True
+    story.begin("run 2")
+    start = len(said)
+    second = story.run_pipeline(lambda s: False)
+    assert second["execution"]["status"] == "Failed"
+    assert story.shown() == {("Source", "Source"), ("Check", "Check")}
+    assert not any("Ship" in line for line in said[start:])
+    # What is left out: GetPipelineState still gives run 1's Ship as Ship's latest execution.
+    assert story.action(cp.get_pipeline_state(name=story.pipeline), "Ship", "Ship")["status"] == "Succeeded"
+    assert story.action(second, "Ship", "Ship") == {}
+
+    # Following run 1 again: nothing of it changed, and run 2's Check is not taken for run 1's.
+    story.begin("run 1 again")
+    again = story.follow(first["execution"]["pipelineExecutionId"], lambda s: False)
+    assert story.shown() == set()
+    assert story.action(again, "Check", "Check") == {}
+    assert story.action(again, "Ship", "Ship")["status"] == "Succeeded"

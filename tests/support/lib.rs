@@ -1,11 +1,6 @@
 //! Helpers for the integration tests: the local AWS's SDK configuration, and fixtures.
 // Test support: a broken set-up should stop the test at once and say where.
-#![allow(
-    clippy::panic,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::string_slice
-)]
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use anyhow::Context;
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -17,22 +12,24 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// The local AWS's endpoint, from `AWS_ENDPOINT_URL`, which `scripts/test` sets.
+/// The local AWS's endpoint for `variable`, which `scripts/test` sets: `AWS_ENDPOINT_URL` (AWS,
+/// over HTTPS with the local AWS's CA in `SSL_CERT_FILE`) or `LOCAL_AWS_CONTROL` (its control
+/// API, plain HTTP).
 ///
 /// Fails loudly when it does not point at 127.0.0.1: these tests must never run against a real
 /// account.
-fn endpoint() -> String {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+fn endpoint(variable: &str) -> String {
+    let endpoint = std::env::var(variable).unwrap_or_default();
     assert!(
-        endpoint.starts_with("http://127.0.0.1:"),
-        "integration tests need the local AWS (tests/emulator): run them through scripts/test (AWS_ENDPOINT_URL={endpoint:?})"
+        endpoint.starts_with("https://127.0.0.1:") || endpoint.starts_with("http://127.0.0.1:"),
+        "integration tests need the local AWS (tests/emulator): run them through scripts/test ({variable}={endpoint:?})"
     );
     endpoint
 }
 
 /// SDK configuration pointing at the local AWS that `scripts/test` started.
 pub async fn emulator() -> SdkConfig {
-    endpoint();
+    endpoint("AWS_ENDPOINT_URL");
     aws_config::defaults(BehaviorVersion::latest()).load().await
 }
 
@@ -43,7 +40,8 @@ pub async fn emulator() -> SdkConfig {
 /// This is the local AWS's control API (`POST /_ferrops/instances`), not an AWS call: AWS has no
 /// call that makes an instance managed.
 pub fn managed_instance(sdk: &SdkConfig, account: &str, instance_id: &str) -> anyhow::Result<()> {
-    let address = endpoint()["http://".len()..].to_string();
+    let control = endpoint("LOCAL_AWS_CONTROL");
+    let address = control.trim_start_matches("http://").to_string();
     let region = sdk.region().map_or("us-east-1", |r| r.as_ref());
     let body = serde_json::json!({
         "instanceId": instance_id, "accountId": account, "region": region, "tags": {}

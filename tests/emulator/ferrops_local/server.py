@@ -1,4 +1,4 @@
-"""Runs the local AWS: `python -m ferrops_local --port 5000 [--state-dir DIR]`.
+"""Runs the local AWS: `python -m ferrops_local --port 5000 [--tls-port 5443] [--state-dir DIR]`.
 
 It serves moto's API and its `/moto-api/` (`POST /moto-api/reset` clears every service's state,
 the additions' included), and the control API under `/_ferrops/` (control/responses.py).
@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import ssl
+import threading
 import sys
 from pathlib import Path
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import run_simple
+from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 
 from . import install
@@ -21,6 +23,7 @@ from .access.middleware import refusal
 from .control import responses as control
 from .control.models import control_backend
 from .awslambda import FUNCTIONS
+from .core import strict, tls
 from .core.settings import SETTINGS
 
 
@@ -42,6 +45,9 @@ class App:
             start_response(f"{status} {'Bad Request' if status == 400 else 'Forbidden'}",
                            list(headers.items()) + [("Content-Length", str(len(body)))])
             return [body]
+        refused = strict.violation(environ)
+        if refused is not None:
+            return strict.answer(refused, start_response)
         return self.moto(environ, start_response)
 
 
@@ -49,6 +55,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="ferrops_local", description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--tls-port", type=int, help="also serve HTTPS here, with a certificate from a CA "
+                    "made at start (STATE_DIR/tls/ca.pem); functions and commands then use HTTPS")
     ap.add_argument("--state-dir", type=Path, default=Path("target/local-aws"))
     ap.add_argument("--visibility-delay", type=float, default=1.0)
     ap.add_argument("--continuation-delay", type=float, default=1.0)
@@ -58,6 +66,13 @@ def main(argv: list[str] | None = None) -> None:
     SETTINGS.state_dir = args.state_dir
     FUNCTIONS.state_dir = args.state_dir.resolve()
     SETTINGS.endpoint_url = f"http://{args.host}:{args.port}"
+    context = None
+    if args.tls_port:
+        ca, cert, key = tls.make(args.state_dir.resolve() / "tls")
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        SETTINGS.endpoint_url = f"https://{args.host}:{args.tls_port}"
+        SETTINGS.ca_bundle = str(ca)
     SETTINGS.visibility_delay = args.visibility_delay
     SETTINGS.continuation_delay = args.continuation_delay
     SETTINGS.job_timeout = args.job_timeout
@@ -67,5 +82,13 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     install()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    print(f"ferrops local AWS on {SETTINGS.endpoint_url}", file=sys.stderr, flush=True)
-    run_simple(args.host, args.port, App(), threaded=True, request_handler=MotoRequestHandler)
+    app = App()
+    servers = [make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)]
+    if context is not None:
+        servers.append(make_server(args.host, args.tls_port, app, threaded=True,
+                                   request_handler=MotoRequestHandler, ssl_context=context))
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"ferrops local AWS on http://{args.host}:{args.port}"
+          + (f" and {SETTINGS.endpoint_url}" if context else ""), file=sys.stderr, flush=True)
+    servers[0].serve_forever()

@@ -47,6 +47,9 @@ def spec_of(fn: Any) -> FunctionSpec:
     extra = {"AWS_EC2_METADATA_DISABLED": "true"}
     if SETTINGS.endpoint_url:
         extra["AWS_ENDPOINT_URL"] = SETTINGS.endpoint_url
+    if SETTINGS.ca_bundle:
+        # rustls' native roots read SSL_CERT_FILE; botocore reads AWS_CA_BUNDLE.
+        extra["SSL_CERT_FILE"] = extra["AWS_CA_BUNDLE"] = SETTINGS.ca_bundle
     return FunctionSpec(
         account=fn.account_id, region=fn.region, name=fn.function_name, arn=fn.function_arn,
         code_zip=fn.code_bytes, code_sha256=fn.code_sha_256,

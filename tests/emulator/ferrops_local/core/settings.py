@@ -10,8 +10,11 @@ from pathlib import Path
 class Settings:
     # Where each local instance keeps its sandbox directory.
     state_dir: Path = Path("target/local-aws")
-    # The endpoint commands on local instances use to reach this AWS.
+    # The endpoint functions and commands on local instances use to reach this AWS: its HTTPS
+    # endpoint when it serves one.
     endpoint_url: str = ""
+    # The CA that signed the HTTPS endpoint's certificate, for clients to trust; "" without TLS.
+    ca_bundle: str = ""
     # How long a command stays invisible to GetCommandInvocation after SendCommand.
     visibility_delay: float = 1.0
     # CodePipeline's wait before re-invoking a function that replied with a continuation token.

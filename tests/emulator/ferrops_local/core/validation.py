@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from typing import Any
 
 import botocore.session
@@ -33,15 +34,60 @@ def operation_model(service: str, operation: str):
     return service_model(service).operation_model(operation)
 
 
-def problems(shape, value: Any, path: str = "", strict: bool = False) -> list[str]:
+def problems(shape, value: Any, path: str = "", strict: bool = False, patterns: bool = False) -> list[str]:
     """Every constraint of `shape` that `value` violates, in AWS's wording.
 
     `strict` also reports members the model does not know: right for checking our own answers,
     wrong for requests, because a newer SDK may send members this botocore does not know yet.
+    `patterns` also checks strings against the model's regular expressions, as far as Python's
+    `re` reads them as Java does (see `_pattern`).
     """
     found: list[str] = []
-    _check(shape, value, path, found, strict)
+    _check(shape, value, path, found, strict, patterns)
     return found
+
+
+def summary(found: list[str]) -> str:
+    """AWS's message for a request with these violations (`problems`' findings)."""
+    n = len(found)
+    return f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern(pattern: str) -> re.Pattern[str] | None:
+    """The model's pattern (Java syntax) compiled; None when Python would read it otherwise.
+
+    Java's `\\w`, `\\d` and `\\s` are ASCII-only, hence `re.ASCII`. Java-only syntax fails to
+    compile (`\\p{L}`) or is found by `_java_sets`, and is then not checked rather than misread.
+    """
+    if _java_sets(pattern):
+        return None
+    try:
+        return re.compile(pattern, re.ASCII)
+    except re.error:
+        return None
+
+
+def _java_sets(pattern: str) -> bool:
+    """Whether a character class holds a nested class or a set operator (`[a-z[0-9]]`,
+    `[\\w&&[^_]]`): Java reads them as set algebra, Python as literal characters."""
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if not in_class:
+            if c == "[":
+                in_class = True
+                i += 2 if pattern[i + 1:i + 2] == "^" else 1
+                continue
+        elif c == "[" or pattern[i:i + 2] in ("&&", "||", "~~", "--"):
+            return True
+        elif c == "]":
+            in_class = False
+        i += 1
+    return False
 
 
 def _at(path: str, name: str) -> str:
@@ -54,9 +100,11 @@ def _violation(path: str, value: Any, constraint: str) -> str:
     return f"{where} failed to satisfy constraint: {constraint}"
 
 
-def _check(shape, value: Any, path: str, found: list[str], strict: bool) -> None:
+def _check(shape, value: Any, path: str, found: list[str], strict: bool, patterns: bool) -> None:
     kind = shape.type_name
     meta = shape.metadata
+    if meta.get("document"):
+        return  # any JSON value
     if kind == "structure":
         if not isinstance(value, dict):
             found.append(_violation(path or shape.name, value, "Member must be a structure"))
@@ -70,22 +118,22 @@ def _check(shape, value: Any, path: str, found: list[str], strict: bool) -> None
                 if strict:
                     found.append(f"Unknown member '{_at(path, name)}'")
             elif member_value is not None:
-                _check(member, member_value, _at(path, name), found, strict)
+                _check(member, member_value, _at(path, name), found, strict, patterns)
     elif kind == "list":
         if not isinstance(value, list):
             found.append(_violation(path, value, "Member must be a list"))
             return
         _length(meta, len(value), value, path, found)
         for i, item in enumerate(value):
-            _check(shape.member, item, f"{path}.{i + 1}.member", found, strict)
+            _check(shape.member, item, f"{path}.{i + 1}.member", found, strict, patterns)
     elif kind == "map":
         if not isinstance(value, dict):
             found.append(_violation(path, value, "Member must be a map"))
             return
         _length(meta, len(value), value, path, found)
         for k, v in value.items():
-            _check(shape.key, k, f"{path}.key", found, strict)
-            _check(shape.value, v, f"{path}.{k}", found, strict)
+            _check(shape.key, k, f"{path}.key", found, strict, patterns)
+            _check(shape.value, v, f"{path}.{k}", found, strict, patterns)
     elif kind in ("integer", "long", "float", "double"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             found.append(_violation(path, value, "Member must be a number"))
@@ -108,6 +156,10 @@ def _check(shape, value: Any, path: str, found: list[str], strict: bool) -> None
                 found.append(
                     _violation(path, value, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
                 )
+            compiled = _pattern(meta["pattern"]) if patterns and "pattern" in meta else None
+            if compiled is not None and compiled.fullmatch(value) is None:
+                found.append(_violation(path, value,
+                                        f"Member must satisfy regular expression pattern: {meta['pattern']}"))
 
 
 def _length(meta: dict, n: int, value: Any, path: str, found: list[str]) -> None:
@@ -128,8 +180,7 @@ def request(service: str, operation: str, body: str | bytes | None) -> dict:
     shape = operation_model(service, operation).input_shape
     found = problems(shape, params) if shape is not None else []
     if found:
-        n = len(found)
-        raise ValidationException(f"{n} validation error{'s' if n > 1 else ''} detected: " + "; ".join(found))
+        raise ValidationException(summary(found))
     return params
 
 

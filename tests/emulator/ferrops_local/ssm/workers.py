@@ -91,6 +91,8 @@ def _run(inv: "Invocation") -> None:
         "AWS_DEFAULT_REGION": inv.instance.region,
         "AWS_REGION": inv.instance.region,
     }
+    if SETTINGS.ca_bundle:
+        env["AWS_CA_BUNDLE"] = env["SSL_CERT_FILE"] = SETTINGS.ca_bundle
     cwd = workdir or str(run_dir)
     if isolated:
         (sandbox / "home" / "ssm-user").mkdir(parents=True, exist_ok=True)
