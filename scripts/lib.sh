@@ -130,8 +130,7 @@ use_local_aws() { # endpoint [ca_bundle]
 # (LOCAL_AWS_CONTROL). Keeps its state in STATE_DIR. Sets those two and the AWS environment.
 start_local_aws() { # [state_dir]
   local state="${1:-$FERROPS_ROOT/target/local-aws}" log port tls_port
-  port="$(tool local free-port)"
-  tls_port="$(tool local free-port)"
+  read -r port tls_port <<<"$(tool local free-port 2)"
   log="${FERROPS_LOG_DIR:-$FERROPS_ROOT/target}/local-aws-$port.log"
   mkdir -p "$(dirname "$log")" "$state"
   LOCAL_AWS_CONTROL="http://127.0.0.1:$port"
@@ -142,7 +141,8 @@ start_local_aws() { # [state_dir]
   tool local wait-http "$LOCAL_AWS_CONTROL/_ferrops/health" 60 ||
     { cat "$log" >&2; die "the local AWS did not start (log: $log)"; }
   export LOCAL_AWS_ENDPOINT LOCAL_AWS_CONTROL
-  use_local_aws "$LOCAL_AWS_ENDPOINT" "$(cd "$state" && pwd)/tls/ca.pem"
+  # The bundle (public roots plus the local CA): cargo, rustup and pip run in this shell too.
+  use_local_aws "$LOCAL_AWS_ENDPOINT" "$(cd "$state" && pwd)/tls/bundle.pem"
   LOCAL_AWS_LOG="$log"
   say "local AWS on $LOCAL_AWS_ENDPOINT (pid $LOCAL_AWS_PID, log $log)"
 }

@@ -159,12 +159,13 @@ def local(tmp_path_factory: pytest.TempPathFactory):
     port = free_port()
     state = tmp_path_factory.mktemp("local-aws")
     env = dict(os.environ, PYTHONPATH=str(HERE))
+    log = (state / "local-aws.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "ferrops_local", "--port", str(port), "--tls-port", str(free_port()),
          "--state-dir", str(state), "--visibility-delay", "0.5", "--continuation-delay", "0.1",
          "--job-timeout", "20"],
         # A file, not a pipe: nobody reads the log while tests run, and a full pipe would block it.
-        env=env, stdout=subprocess.DEVNULL, stderr=(state / "local-aws.log").open("wb"))
+        env=env, stdout=subprocess.DEVNULL, stderr=log)
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:
@@ -180,5 +181,11 @@ def local(tmp_path_factory: pytest.TempPathFactory):
     local.function("ferrops-t-pipeline-runner", "pipeline-runner")
     yield local
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        # It ends its functions' processes on the way out, which can take a few seconds.
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+    log.close()
     host.server.shutdown()

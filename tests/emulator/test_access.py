@@ -53,7 +53,7 @@ def test_a_function_may_make_only_the_calls_its_role_allows(local):
     assert reply == {
         "ssm:GetParameter": "ParameterNotFound",
         "dynamodb:ListTables": "AccessDeniedException",
-        "sns:Publish": "AccessDenied",
+        "sns:Publish": "AuthorizationError",
     }, reply
 
     # The same calls by anyone else are moto's to answer, as before.

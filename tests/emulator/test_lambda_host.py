@@ -472,6 +472,21 @@ def test_stop_all_ends_every_process_and_abandons_pending_retries(functions, sin
     assert sum(m.startswith(f"START RequestId: {request_id}") for m in sink.messages()) == 1
 
 
+def test_deleting_a_function_abandons_its_pending_retries(functions, sink):
+    retrying = double("retrying")
+    failures: list[dict] = []
+    request_id = invoke_async(retrying, b'{"do": "fail"}', failures.append, retry_delays=(0.5,),
+                              functions=functions)
+    assert sink.wait_for(f"^REPORT RequestId: {request_id}\t")
+
+    functions.stop(ACCOUNT, REGION, "retrying")
+    time.sleep(1.5)
+
+    assert functions.process(ACCOUNT, REGION, "retrying") is None, "no retry started it again"
+    assert failures == []
+    assert sum(m.startswith(f"START RequestId: {request_id}") for m in sink.messages()) == 1
+
+
 # The Runtime API itself.
 
 def call(api: RuntimeApi, method: str, path: str, data: bytes | None = None) -> tuple[int, dict, bytes]:

@@ -49,6 +49,8 @@ pub fn managed_instance(sdk: &SdkConfig, account: &str, instance_id: &str) -> an
     .to_string();
     let mut stream = TcpStream::connect(&address)
         .with_context(|| format!("connecting to the local AWS on {address}"))?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+    stream.set_write_timeout(Some(std::time::Duration::from_secs(30)))?;
     write!(
         stream,
         "POST /_ferrops/instances HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\

@@ -8,6 +8,8 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 const ACCESS_DENIED_CODES: &[&str] = &[
     "AccessDenied",
     "AccessDeniedException",
+    // SNS's code for a caller IAM does not allow.
+    "AuthorizationError",
     "UnauthorizedOperation",
     "UnauthorizedException",
     "NotAuthorized",

@@ -416,11 +416,6 @@ impl<C: Clone> CrossAccount<C> {
             .or_insert_with(|| (self.make)(&config))
             .clone())
     }
-
-    /// The home-account client.
-    pub fn home(&self) -> &C {
-        &self.home
-    }
 }
 
 #[cfg(test)]

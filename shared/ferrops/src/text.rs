@@ -34,11 +34,6 @@ pub fn truncate_start(s: &str, max: usize) -> String {
     format!("{ELLIPSIS}{tail}")
 }
 
-/// Number of characters in `s`, as AWS length constraints count them.
-pub fn char_len(s: &str) -> usize {
-    s.chars().count()
-}
-
 /// Percent-encodes every byte of `s` outside RFC 3986's unreserved set (letters, digits,
 /// `-_.~`), as console URLs and IAM's URL-encoded policy documents expect.
 pub fn percent_encode(s: &str) -> String {
@@ -76,14 +71,14 @@ mod tests {
     fn truncate_end_keeps_the_head_and_marks_the_cut() {
         let out = truncate_end("abcdef", 4);
         assert_eq!(out, "abc…");
-        assert_eq!(char_len(&out), 4);
+        assert_eq!(out.chars().count(), 4);
     }
 
     #[test]
     fn truncate_start_keeps_the_tail_and_marks_the_cut() {
         let out = truncate_start("abcdef", 4);
         assert_eq!(out, "…def");
-        assert_eq!(char_len(&out), 4);
+        assert_eq!(out.chars().count(), 4);
     }
 
     #[test]

@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     SETTINGS.endpoint_url = f"http://{args.host}:{args.port}"
     context = None
     if args.tls_port:
-        ca, cert, key = tls.make(args.state_dir.resolve() / "tls")
+        ca, cert, key = tls.make(args.state_dir.resolve() / "tls", args.host)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         SETTINGS.endpoint_url = f"https://{args.host}:{args.tls_port}"

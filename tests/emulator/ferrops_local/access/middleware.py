@@ -1,43 +1,49 @@
 """Which requests the functions' IAM check applies to, and AWS's refusal when it fails.
 
-It applies to requests signed with the credentials the local Lambda got for a function: an
-assumed-role session of the function's execution role, named after the function, as Lambda
-names it. Everything else (the tests, the CLI, a function's own cross-account sessions) goes
-through as moto lets it.
+It applies to requests signed with the credentials the local Lambda got for a function: the
+assumed-role session of its execution role that awslambda/models.py marks with the function.
+Everything else (the tests, the CLI, a function's own cross-account sessions) goes through as
+moto lets it.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import re
 import urllib.parse
 from typing import Any
+from xml.sax.saxutils import escape
 
 from moto.awslambda.models import lambda_backends
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 
+from ..core import request
 from ..core.state import LOCK
 from .policies import allowed
 
-CREDENTIAL = re.compile(r"Credential=([A-Z0-9]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
+# The attribute awslambda/models.py sets on moto's AssumedRole: (account, region, function name).
+FUNCTION = "ferrops_function"
+
+# Calls AWS answers whatever the caller's policies say.
+ALWAYS_ALLOWED = frozenset({"sts:GetCallerIdentity"})
 
 
-def _function_role(access_key: str, region: str) -> tuple[str, str, str] | None:
+def _function_role(access_key: str) -> tuple[str, str, str] | None:
     """(account, role ARN, session) when `access_key` is a function's execution-role session."""
     with LOCK:
-        for account, backend in list(sts_backends.items()):
+        for backend in list(sts_backends.values()):
             assumed = backend["aws"].get_assumed_role_from_access_key(access_key) if "aws" in backend else None
             if assumed is None:
                 continue
-            try:
-                fn = lambda_backends[account][region].get_function(assumed.session_name)
-            except Exception:  # not a function's session: moto raises its own not-found types
+            marked = getattr(assumed, FUNCTION, None)
+            if marked is None:
                 return None
-            if fn.role == assumed.role_arn:
-                return account, assumed.role_arn, assumed.session_name
-            return None
+            account, region, name = marked
+            try:
+                fn = lambda_backends[account][region].get_function(name)
+            except Exception:  # deleted since: moto raises its own not-found types
+                return None
+            return (account, assumed.role_arn, assumed.session_name) if fn.role == assumed.role_arn else None
     return None
 
 
@@ -50,11 +56,7 @@ def _action(environ: dict, service: str) -> str | None:
     if "Action" in query:
         return f"{service}:{query['Action'][0]}"
     if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        # moto reads the body after this check: hand it the same bytes.
-        environ["wsgi.input"] = io.BytesIO(body)
-        form = urllib.parse.parse_qs(body.decode(errors="replace"))
+        form = urllib.parse.parse_qs(request.body(environ).decode(errors="replace"))
         if "Action" in form:
             return f"{service}:{form['Action'][0]}"
     return None
@@ -71,17 +73,33 @@ def _role_policies(account: str, role_arn: str) -> list[Any]:
     return policies
 
 
+def _denial(environ: dict, service: str, message: str) -> tuple[int, dict[str, str], bytes]:
+    """AWS's answer to a call no policy allows, in the request's protocol and the service's code."""
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
+        return 400, {"Content-Type": "application/x-amz-json-1.1"}, body
+    if service == "ec2":
+        xml = (f"<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>{escape(message)}"
+               f"</Message></Error></Errors><RequestID>local</RequestID></Response>")
+        return 403, {"Content-Type": "text/xml"}, xml.encode()
+    # SNS says AuthorizationError where the other query services say AccessDenied.
+    code = "AuthorizationError" if service == "sns" else "AccessDenied"
+    xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}</Message>"
+           f"</Error><RequestId>local</RequestId></ErrorResponse>")
+    return 403, {"Content-Type": "text/xml"}, xml.encode()
+
+
 def refusal(environ: dict) -> tuple[int, dict[str, str], bytes] | None:
-    """AWS's AccessDenied answer when a function's role may not make this request; else None."""
-    m = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    """AWS's refusal when a function's role may not make this request; else None."""
+    m = request.CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
     if not m:
         return None
-    access_key, region, service = m.groups()
-    principal = _function_role(access_key, region)
+    access_key, _region, service = m.groups()
+    principal = _function_role(access_key)
     if principal is None:
         return None
     action = _action(environ, service)
-    if action is None:
+    if action is None or action in ALWAYS_ALLOWED:
         return None
     account, role_arn, session = principal
     try:
@@ -91,11 +109,5 @@ def refusal(environ: dict) -> tuple[int, dict[str, str], bytes] | None:
     if allowed(action, policies):
         return None
     who = f"arn:aws:sts::{account}:assumed-role/{role_arn.rsplit('/', 1)[-1]}/{session}"
-    message = (f"User: {who} is not authorized to perform: {action} "
-               f"because no identity-based policy allows the {action} action")
-    if environ.get("HTTP_X_AMZ_TARGET"):
-        body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
-        return 400, {"Content-Type": "application/x-amz-json-1.1"}, body
-    xml = (f"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-           f"<Message>{message}</Message></Error><RequestId>local</RequestId></ErrorResponse>")
-    return 403, {"Content-Type": "text/xml"}, xml.encode()
+    return _denial(environ, service, f"User: {who} is not authorized to perform: {action} "
+                                     f"because no identity-based policy allows the {action} action")

@@ -15,7 +15,6 @@ START, END and REPORT lines around each invocation, through the manager's `log_s
 from __future__ import annotations
 
 import atexit
-import datetime
 import io
 import json
 import logging
@@ -33,6 +32,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Union
+
+from ..core.utils import iso
 
 from .runtime import Event, RuntimeApi
 
@@ -210,11 +211,6 @@ def _exit_text(code: int) -> str:
     except ValueError:
         name = f"signal {-code}"
     return f"signal: {name.lower()}"
-
-
-def iso(t: float) -> str:
-    """Epoch seconds as ISO 8601 with milliseconds, as Lambda stamps its records and messages."""
-    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _peak_rss_mb(pid: int) -> int:
@@ -545,12 +541,19 @@ class Functions:
         self._reset = threading.Condition(self._lock)
         self._slots: dict[tuple[str, str, str], _Slot] = {}
         self._generation = 0
+        # Per function, changed by `stop` (its deletion), so its queued retries can tell.
+        self._epochs: dict[tuple[str, str, str], int] = {}
         atexit.register(self.stop_all)
 
     @property
     def generation(self) -> int:
         """Changes at every `stop_all`, so work queued before it can tell it is stale."""
         return self._generation
+
+    def epoch(self, key: tuple[str, str, str]) -> int:
+        """Changes at every `stop` of the function `key`."""
+        with self._lock:
+            return self._epochs.get(key, 0)
 
     def invoke(self, spec: FunctionSpec, payload: bytes, request_id: str | None = None,
                client_context: str | None = None) -> Result:
@@ -568,9 +571,10 @@ class Functions:
                 slot.process = process
             result = process.invoke(payload, request_id, client_context)
         with self._lock:
-            stale = generation != self._generation
+            stale = generation != self._generation or self._slots.get(spec.key) is not slot
         if stale:
-            # A reset happened during the invocation; the process it started must not survive it.
+            # A reset, or the function's deletion, happened during the invocation: the process
+            # it used belongs to no slot any more, so nothing else would ever stop it.
             process.stop()
         return result
 
@@ -584,6 +588,7 @@ class Functions:
         """Ends one function's process (its deletion or update)."""
         with self._lock:
             slot = self._slots.pop((account, region, name), None)
+            self._epochs[(account, region, name)] = self._epochs.get((account, region, name), 0) + 1
         if slot and slot.process:
             slot.process.stop()
 

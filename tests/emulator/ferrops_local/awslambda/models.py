@@ -24,12 +24,7 @@ from moto.sts.models import sts_backends
 from ..core.settings import SETTINGS
 from ..core.state import LOCK
 from .environments import FUNCTIONS, FunctionSpec
-from .workers import invoke_async, invoke_sync
-
-# Lambda waits about a minute, then two, between the tries of an asynchronous invocation; the
-# local AWS keeps the order and the count but not the wait.
-RETRY_DELAYS = (1.0, 2.0)
-
+from .workers import MAX_RETRIES, RETRY_DELAYS, invoke_async, invoke_sync
 
 def role_credentials(fn: Any) -> dict[str, str]:
     """Credentials for the function's execution role, from STS as Lambda gets them."""
@@ -38,6 +33,8 @@ def role_credentials(fn: Any) -> dict[str, str]:
         role = sts_backends[account]["aws"].assume_role(
             region_name=fn.region, role_session_name=fn.function_name[:64], role_arn=fn.role,
             policy=None, duration=3600, external_id=None)
+        # The IAM check (access/) knows a function's calls by this mark on its session.
+        role.ferrops_function = (fn.account_id, fn.region, fn.function_name)
     return {"AccessKeyId": role.access_key_id, "SecretAccessKey": role.secret_access_key,
             "SessionToken": role.session_token}
 
@@ -62,14 +59,13 @@ def write_log(account: str, region: str, group: str, stream: str, timestamp_ms: 
     """Appends one line to the function's log group, creating the group and stream on first use."""
     logs = logs_backends[account][region]
     with LOCK:
-        try:
+        if group not in logs.groups:
             logs.create_log_group(group, {})
-        except ResourceAlreadyExistsException:
-            pass
-        try:
-            logs.create_log_stream(group, stream)
-        except ResourceAlreadyExistsException:
-            pass
+        if stream not in logs.groups[group].streams:
+            try:
+                logs.create_log_stream(group, stream)
+            except ResourceAlreadyExistsException:
+                pass
         logs.put_log_events(group, stream, [{"timestamp": timestamp_ms, "message": message}])
 
 
@@ -93,8 +89,8 @@ def _destination(arn: str, record: dict) -> None:
 
 class LambdaBackend(moto_models.LambdaBackend):
     def reset(self) -> None:
-        for fn in list(self._lambdas.all()):
-            FUNCTIONS.stop(self.account_id, self.region_name, fn.function_name)
+        # moto's reset clears every account and region at once: so do the processes and retries.
+        FUNCTIONS.stop_all()
         super().reset()
 
     def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
@@ -114,7 +110,7 @@ class LambdaBackend(moto_models.LambdaBackend):
             config = fn.event_invoke_config[0].config if fn.event_invoke_config else {}
             target = ((config.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
             invoke_async(spec, payload, on_failure=(lambda record: _destination(target, record)) if target else None,
-                         retries=int(config.get("MaximumRetryAttempts", 2)), retry_delays=RETRY_DELAYS)
+                         retries=int(config.get("MaximumRetryAttempts", MAX_RETRIES)), retry_delays=RETRY_DELAYS)
             return b""
         result = invoke_sync(spec, payload)
         if result.function_error:

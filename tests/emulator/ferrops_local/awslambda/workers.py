@@ -16,7 +16,8 @@ import time
 import uuid
 from typing import Any, Callable
 
-from .environments import FUNCTIONS, VERSION, Functions, FunctionSpec, Result, iso
+from ..core.utils import iso
+from .environments import FUNCTIONS, VERSION, Functions, FunctionSpec, Result
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +40,16 @@ def invoke_async(spec: FunctionSpec, payload: bytes, on_failure: OnFailure | Non
 
     A function error is retried up to `retries` times, after each delay of `retry_delays` in turn
     (the last one repeats); then `on_failure` gets Lambda's destination record. A reset
-    (`Functions.stop_all`) abandons what is still queued."""
+    (`Functions.stop_all`) or the function's deletion (`Functions.stop`) abandons what is still
+    queued."""
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES:
         raise ValueError(f"retries (MaximumRetryAttempts) must be between 0 and {MAX_RETRIES}")
     if not retry_delays or any(d < 0 for d in retry_delays):
         raise ValueError("retry_delays must hold at least one delay, none negative")
     manager = functions or FUNCTIONS
     request_id = str(uuid.uuid4())
-    generation = manager.generation
-    threading.Thread(target=_run, args=(manager, generation, spec, payload, request_id, on_failure,
+    generation, epoch = manager.generation, manager.epoch(spec.key)
+    threading.Thread(target=_run, args=(manager, (generation, epoch), spec, payload, request_id, on_failure,
                                         retries, tuple(retry_delays)),
                      daemon=True, name=f"lambda-event-{spec.name}-{request_id[:8]}").start()
     return request_id
@@ -75,11 +77,17 @@ def failure_record(spec: FunctionSpec, request_id: str, payload: bytes, result: 
     }
 
 
-def _run(manager: Functions, generation: int, spec: FunctionSpec, payload: bytes, request_id: str,
+def _run(manager: Functions, since: tuple[int, int], spec: FunctionSpec, payload: bytes, request_id: str,
          on_failure: OnFailure | None, retries: int, delays: tuple[float, ...]) -> None:
+    generation, epoch = since
+
+    def abandoned() -> bool:
+        """A reset, or the function's deletion, since the invocation was queued."""
+        return manager.generation != generation or manager.epoch(spec.key) != epoch
+
     attempts = 0
     while True:
-        if manager.generation != generation:
+        if abandoned():
             return
         try:
             result = manager.invoke(spec, payload, request_id)
@@ -94,7 +102,7 @@ def _run(manager: Functions, generation: int, spec: FunctionSpec, payload: bytes
             break
         if not manager.sleep(delays[min(attempts - 1, len(delays) - 1)], generation):
             return
-    if on_failure is None or manager.generation != generation:
+    if on_failure is None or abandoned():
         return
     try:
         on_failure(failure_record(spec, request_id, payload, result, attempts))

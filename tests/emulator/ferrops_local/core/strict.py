@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import io
 import json
 import logging
 import os
@@ -49,6 +48,7 @@ from xml.sax.saxutils import escape
 import botocore.session
 from botocore.model import OperationNotFoundError
 
+from . import request
 from .validation import problems, service_model, summary
 
 log = logging.getLogger("ferrops_local")
@@ -56,7 +56,6 @@ log = logging.getLogger("ferrops_local")
 Refusal = tuple[int, dict[str, str], bytes]
 
 NOT_AWS = ("/moto-api/", "/_ferrops/")
-CREDENTIAL = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 METADATA = re.compile(r'"metadata"\s*:\s*\{')
 
 
@@ -142,9 +141,7 @@ def violation(environ: dict) -> Refusal | None:
     form = environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded")
     if not target and not form and "Action=" not in query:
         return None
-    body = _body(environ)
-    if body is None:
-        return None
+    body = request.body(environ)
     signed_as = _signed_as(environ, query)
     try:
         if target:
@@ -165,28 +162,13 @@ def answer(refused: Refusal, start_response: Callable) -> list[bytes]:
     return [body]
 
 
-def _body(environ: dict) -> bytes | None:
-    """The request's body, left readable for moto; None when its length is unknown."""
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    length = environ.get("CONTENT_LENGTH")
-    if length:
-        body = stream.read(int(length))
-    elif environ.get("wsgi.input_terminated"):
-        body = stream.read()
-    else:
-        return b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
 def _signed_as(environ: dict, query: str) -> str | None:
     """The service named in the SigV4 credential scope (header or presigned query)."""
-    found = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    found = request.CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
     if found is None and "X-Amz-Credential=" in query:
-        found = CREDENTIAL.search("Credential=" + urllib.parse.parse_qs(query).get("X-Amz-Credential", [""])[0])
-    return found.group(1) if found else None
+        found = request.CREDENTIAL.search(
+            "Credential=" + urllib.parse.parse_qs(query).get("X-Amz-Credential", [""])[0])
+    return found.group(3) if found else None
 
 
 def _narrowed(services: Iterable[Service], signed_as: str | None) -> list[Service]:
