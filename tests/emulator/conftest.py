@@ -98,6 +98,8 @@ class Local:
         self.endpoint = endpoint
         self.host = host
         self.state = state
+        # Its HTTPS endpoint, whose certificate comes from the CA in state/tls/ca.pem.
+        self.tls_endpoint = ""
 
     def client(self, service: str):
         return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1",
@@ -156,12 +158,12 @@ def _signing_name(target: str) -> str:
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory):
     host = FunctionHost()
-    port = free_port()
+    port, tls_port = free_port(), free_port()
     state = tmp_path_factory.mktemp("local-aws")
     env = dict(os.environ, PYTHONPATH=str(HERE))
     log = (state / "local-aws.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "ferrops_local", "--port", str(port), "--tls-port", str(free_port()),
+        [sys.executable, "-m", "ferrops_local", "--port", str(port), "--tls-port", str(tls_port),
          "--state-dir", str(state), "--visibility-delay", "0.5", "--continuation-delay", "0.1",
          "--job-timeout", "20"],
         # A file, not a pipe: nobody reads the log while tests run, and a full pipe would block it.
@@ -178,6 +180,7 @@ def local(tmp_path_factory: pytest.TempPathFactory):
                 raise RuntimeError((state / "local-aws.log").read_text() or "the local AWS did not start")
             time.sleep(0.2)
     local = Local(endpoint, host, state)
+    local.tls_endpoint = f"https://127.0.0.1:{tls_port}"
     local.function("ferrops-t-pipeline-runner", "pipeline-runner")
     yield local
     proc.terminate()

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
+from werkzeug.serving import ThreadedWSGIServer, make_server
 from werkzeug.wrappers import Request
 
 from . import install
@@ -28,6 +28,27 @@ from .core.settings import SETTINGS
 
 
 log = logging.getLogger("ferrops_local")
+
+
+class TlsServer(ThreadedWSGIServer):
+    """HTTPS with each TLS handshake on its request's own thread, bounded in time.
+
+    werkzeug wraps the listening socket instead, so every handshake runs inside `accept` on the
+    one serving thread: a client that connects and says nothing would stall every HTTPS caller."""
+
+    HANDSHAKE_SECONDS = 10
+
+    def __init__(self, host: str, port: int, app: App, context: ssl.SSLContext) -> None:
+        super().__init__(host, port, app, handler=MotoRequestHandler)
+        self.tls = context
+        # What werkzeug reads to give requests the https scheme; the socket stays plain here.
+        self.ssl_context = context
+
+    def finish_request(self, request, client_address):  # type: ignore[no-untyped-def]
+        request.settimeout(self.HANDSHAKE_SECONDS)
+        conn = self.tls.wrap_socket(request, server_side=True)
+        conn.settimeout(None)
+        super().finish_request(conn, client_address)
 
 
 class App:
@@ -85,8 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     app = App()
     servers = [make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)]
     if context is not None:
-        servers.append(make_server(args.host, args.tls_port, app, threaded=True,
-                                   request_handler=MotoRequestHandler, ssl_context=context))
+        servers.append(TlsServer(args.host, args.tls_port, app, context))
     for server in servers[1:]:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"ferrops local AWS on http://{args.host}:{args.port}"
