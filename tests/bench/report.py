@@ -89,7 +89,7 @@ def main():
     add(f"Measured by `scripts/bench` on {datetime.date.today()} on this machine ({platform.machine()}, "
         f"{os.cpu_count()} cores, Linux {platform.release()}, Python {platform.python_version()}): every function's "
         "real `bootstrap` (cargo-lambda release build) and every peer (under `awslambdaric`) started by the same "
-        "local Lambda Runtime API host, in the same run. AWS calls go to the local AWS (moto plus `tests/emulator`).")
+        "local Lambda Runtime API host, in the same run. AWS calls go to the local AWS (moto plus `tests/emulator`) over HTTPS.")
     add("")
     add("![cold start and memory](performance.png)")
     add("")
@@ -124,6 +124,24 @@ def main():
         add(f"| {row} | {mark(cold >= TARGETS['cold_vs_peer'], f'{cold:.1f}×')} | {mark(init <= TARGETS['init_vs_baseline'], f'{init:.2f}×')} | "
             f"{mark(rss <= TARGETS['rss_vs_peer'], f'{rss:.2f}')} | {mark(zmb <= TARGETS['zip_mb'], f'{zmb:.2f} MB')} |")
     add("")
+    add("## What TLS costs")
+    add("")
+    add("The same bootstrap measured twice against the same local AWS: over HTTPS (its certificate from the local "
+        "AWS's CA, trusted through `SSL_CERT_FILE`, as every row above) and over plain HTTP. The difference in the "
+        "first invocation is the TLS set-up (loading the roots, building the rustls configuration) and the handshake "
+        "of the first AWS call; init shows what TLS adds before the first event.")
+    add("")
+    add("| function | init ms (HTTPS / HTTP) | first invocation ms (HTTPS / HTTP) | TLS's share of the first invocation |")
+    add("|---|---|---|---|")
+    for row in ROWS:
+        tls, plain = rows.get((row, "ours")), rows.get((row, "http"))
+        if not tls or not plain:
+            continue
+        first_tls, first_plain = med(tls, "first_invocation_ms"), med(plain, "first_invocation_ms")
+        share = (first_tls - first_plain) / first_tls if first_tls else 0.0
+        add(f"| {row} | {fmt_ms(med(tls, 'init_ms'))} / {fmt_ms(med(plain, 'init_ms'))} | "
+            f"{fmt_ms(first_tls)} / {fmt_ms(first_plain)} | {fmt_ms(first_tls - first_plain)} ms ({share:.0%}) |")
+    add("")
     add("## Every figure: min / median / max")
     add("")
     add(f"{base['runs']} process starts per row; warm figures are each start's median and p99 over its "
@@ -131,12 +149,17 @@ def main():
     add("")
     add("| row | init ms | first invocation ms | warm median ms | warm p99 ms | peak RSS MB | failed invocations |")
     add("|---|---|---|---|---|---|---|")
-    for key in [("baseline", "ours")] + [(r, k) for r in ROWS for k in ("ours", "peer")]:
+    for key in [("baseline", "ours")] + [(r, k) for r in ROWS for k in ("ours", "http", "peer")]:
         r = rows.get(key)
         if not r:
             continue
         cell = lambda k: f"{fmt_ms(r[k]['min'])} / {fmt_ms(r[k]['median'])} / {fmt_ms(r[k]['max'])}"  # noqa: E731
-        label = key[0] if key[1] == "ours" else f"{key[0]} peer ({PEERS[key[0]][0]})"
+        if key[1] == "ours":
+            label = key[0]
+        elif key[1] == "http":
+            label = f"{key[0]} over plain HTTP"
+        else:
+            label = f"{key[0]} peer ({PEERS[key[0]][0]})"
         add(f"| {label} | {cell('init_ms')} | {cell('first_invocation_ms')} | {cell('warm_median_ms')} | {cell('warm_p99_ms')} | "
             f"{r['peak_rss_mb']['min']:.1f} / {r['peak_rss_mb']['median']:.1f} / {r['peak_rss_mb']['max']:.1f} | {r.get('error_invocations', 0)} |")
     add("")
