@@ -142,6 +142,33 @@ def main():
         add(f"| {row} | {fmt_ms(med(tls, 'init_ms'))} / {fmt_ms(med(plain, 'init_ms'))} | "
             f"{fmt_ms(first_tls)} / {fmt_ms(first_plain)} | {fmt_ms(first_tls - first_plain)} ms ({share:.0%}) |")
     add("")
+    deferred, at_init = rows.get(("tls-probe", "deferred")), rows.get(("tls-probe", "at-init"))
+    if deferred and at_init:
+        add("## Opening the connection during init")
+        add("")
+        add("`bench-tls-probe` (tests/bench/tls_probe.rs) makes one STS call per invocation on `ferrops::sdk`, as our "
+            "functions do. *Deferred* leaves the TLS set-up and the handshake to the first call, in the first "
+            "invocation (`DeferredTlsClient`); *at init* makes one call during init, so the connection is open when "
+            "the first event comes.")
+        add("")
+        add("| | init ms | first invocation ms | init + first ms | warm median ms |")
+        add("|---|---|---|---|---|")
+        for name, r in (("deferred", deferred), ("at init", at_init)):
+            add(f"| {name} | {fmt_ms(med(r, 'init_ms'))} | {fmt_ms(med(r, 'first_invocation_ms'))} | "
+                f"{fmt_ms(med(r, 'init_plus_first_ms'))} | {fmt_ms(med(r, 'warm_median_ms'))} |")
+        add("")
+        cold_d, cold_i = med(deferred, "init_plus_first_ms"), med(at_init, "init_plus_first_ms")
+        verdict = ("**Decision: keep deferring.**" if cold_i >= cold_d else
+                   "**This run favours init, against the decision to defer: look again.**")
+        add(f"{verdict} Opening the connection during init moves "
+            f"{fmt_ms(med(at_init, 'init_ms') - med(deferred, 'init_ms'))} ms into init and takes "
+            f"{fmt_ms(med(deferred, 'first_invocation_ms') - med(at_init, 'first_invocation_ms'))} ms off the first "
+            f"invocation; a cold start costs {fmt_ms(cold_i)} ms in all against {fmt_ms(cold_d)} ms deferred: "
+            "the work is only moved, plus one call made for nothing. Lambda bills a custom "
+            "runtime's init as it bills the invocation, and a function that may answer without AWS (an Alexa fact, "
+            "a help prompt) would pay the handshake on every cold start for nothing. Deferring is the better "
+            "default; a function that always calls AWS at once gains nothing either way.")
+        add("")
     add("## Every figure: min / median / max")
     add("")
     add(f"{base['runs']} process starts per row; warm figures are each start's median and p99 over its "
