@@ -119,9 +119,9 @@ def make_pipeline(local, stages: list[dict]) -> str:
     return name
 
 
-def lambda_stage(function: str = "ferrops-t-pipeline-runner") -> dict:
-    return {"name": "Run", "actions": [{
-        "name": "Run", "actionTypeId": {"category": "Invoke", "owner": "AWS", "provider": "Lambda", "version": "1"},
+def lambda_stage(function: str = "ferrops-t-pipeline-runner", name: str = "Run") -> dict:
+    return {"name": name, "actions": [{
+        "name": name, "actionTypeId": {"category": "Invoke", "owner": "AWS", "provider": "Lambda", "version": "1"},
         "configuration": {"FunctionName": function, "UserParameters": "{}"},
         "inputArtifacts": [{"name": "Src"}]}]}
 

@@ -9,15 +9,13 @@ How the story follows a pipeline's runs is also tested on its own, against a fre
 from __future__ import annotations
 
 import copy
-import io
 import json
 import os
-import uuid
-import zipfile
 
 import pytest
 
 from story import Story
+from test_additions import lambda_stage, make_pipeline
 
 
 @pytest.fixture(scope="module")
@@ -78,30 +76,7 @@ def test_the_fact_skill_speaks_english_and_german(steps):
 def pipeline(local, *stages: str) -> str:
     """A pipeline of an S3 source and one Lambda action per stage, each answered by the function
     host's "pipeline-runner" handler."""
-    iam, s3, cp = local.client("iam"), local.client("s3"), local.client("codepipeline")
-    name = f"story-{uuid.uuid4().hex[:8]}"
-    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]["Arn"]
-    for bucket in (f"{name}-artifacts", f"{name}-source"):
-        s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_versioning(Bucket=f"{name}-source", VersioningConfiguration={"Status": "Enabled"})
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("hello.txt", "hello")
-    s3.put_object(Bucket=f"{name}-source", Key="src.zip", Body=buf.getvalue())
-    source = {"name": "Source", "actions": [{
-        "name": "Source", "actionTypeId": {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"},
-        "configuration": {"S3Bucket": f"{name}-source", "S3ObjectKey": "src.zip"},
-        "outputArtifacts": [{"name": "Src"}]}]}
-    runs = [{"name": stage, "actions": [{
-        "name": stage, "actionTypeId": {"category": "Invoke", "owner": "AWS", "provider": "Lambda", "version": "1"},
-        "configuration": {"FunctionName": "ferrops-t-pipeline-runner"}, "inputArtifacts": [{"name": "Src"}]}]}
-        for stage in stages]
-    cp.create_pipeline(pipeline={"name": name, "roleArn": role,
-                                 "artifactStore": {"type": "S3", "location": f"{name}-artifacts"},
-                                 "stages": [source, *runs]})
-    return name
+    return make_pipeline(local, [lambda_stage(name=stage) for stage in stages])
 
 
 def test_each_run_shows_only_its_own_actions(local):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from typing import Any
 
 from moto.awslambda import models as moto_models
@@ -71,6 +72,8 @@ def write_log(account: str, region: str, group: str, stream: str, timestamp_ms: 
 
 FUNCTIONS.log_sink = write_log
 
+log = logging.getLogger("ferrops_local")
+
 
 def _destination(arn: str, record: dict) -> None:
     """Delivers an on-failure record to an SQS queue, an SNS topic or another function."""
@@ -85,6 +88,10 @@ def _destination(arn: str, record: dict) -> None:
     if service == "lambda":
         target = lambda_backends[account][region].get_function(name)
         invoke_async(spec_of(target), body.encode(), retries=0)
+    elif service not in ("sqs", "sns"):
+        # AWS also takes an EventBridge bus; the local AWS does not deliver there, and says so.
+        log.warning("the on-failure record of %s was not delivered: %s destinations are not supported locally",
+                    record.get("requestContext", {}).get("functionArn"), service)
 
 
 class LambdaBackend(moto_models.LambdaBackend):
